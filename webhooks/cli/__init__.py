@@ -13,9 +13,6 @@ import sys
 COMMAND_MODULES = [
     "webhooks.cli.serve",
     "webhooks.cli.migrate",
-    "webhooks.cli.deadletters",
-    "webhooks.cli.store",
-    "webhooks.cli.bench",
 ]
 
 
