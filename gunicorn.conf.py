@@ -1,0 +1,54 @@
+"""gunicorn settings for the webhook tier (``gunicorn -c gunicorn.conf.py 'webhooks:create_app()'``).
+
+Every value can be overridden from the environment (``SDIOT_BIND``, ``SDIOT_WORKERS``, …) or the
+command line. Threads, not async: the work per request is short CPU (parse, validate) plus one
+database round trip, and gthread keeps each worker's pool small.
+"""
+import os
+import shutil
+import tempfile
+
+bind = os.environ.get("SDIOT_BIND", "0.0.0.0:8000")
+# One worker per core: the request path is CPU-bound between database round trips.
+workers = int(os.environ.get("SDIOT_WORKERS", os.cpu_count() or 2))
+worker_class = "gthread"
+# Threads hide the database round trip; the per-worker pool (SDIOT_DB_POOL_SIZE) matches them.
+threads = int(os.environ.get("SDIOT_THREADS", 8))
+# EMQX keeps connections open (keep-alive: timeout=5 by default); stay longer than its side.
+keepalive = int(os.environ.get("SDIOT_KEEPALIVE", 10))
+# A request never needs this long; past it the worker is stuck and is replaced.
+timeout = int(os.environ.get("SDIOT_TIMEOUT", 30))
+# On SIGTERM, finish in-flight requests for up to this long (the Kubernetes grace period is longer).
+graceful_timeout = int(os.environ.get("SDIOT_GRACEFUL_TIMEOUT", 20))
+# Recycle workers now and then to bound memory growth; jitter avoids all restarting together.
+max_requests = int(os.environ.get("SDIOT_MAX_REQUESTS", 200_000))
+max_requests_jitter = max_requests // 10
+accesslog = os.environ.get("SDIOT_ACCESS_LOG") or None
+errorlog = "-"
+loglevel = os.environ.get("SDIOT_LOG_LEVEL", "info")
+# Without a value here a request body of any size is read into the worker before Flask sees it.
+limit_request_line = 8190
+
+# Prometheus multiprocess mode: workers write samples to files in this directory and /metrics
+# aggregates them. It must be set before prometheus_client is imported anywhere.
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="sdiot-prom-")
+
+
+def on_starting(server):
+    """Start from an empty metrics directory: stale files from a previous run would add up."""
+    path = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+    os.makedirs(path, exist_ok=True)
+    for name in os.listdir(path):
+        full = os.path.join(path, name)
+        if os.path.isfile(full):
+            os.remove(full)
+        else:
+            shutil.rmtree(full, ignore_errors=True)
+
+
+def child_exit(server, worker):
+    """Drop a dead worker's live gauges so they do not linger in the aggregate."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

@@ -1,0 +1,46 @@
+"""The application factory: defaults → environment → test overrides → blueprints, handlers, store."""
+import logging
+
+from flask import Flask, jsonify
+from werkzeug.exceptions import HTTPException
+
+from webhooks import config, health, ingest, metrics, validation
+from webhooks.store import open_store
+
+log = logging.getLogger(__name__)
+
+
+def build(test_config=None):
+    test_config = dict(test_config or {})
+    app = Flask("webhooks")
+    # Lower-case keys override Settings fields; upper-case keys are plain Flask config.
+    overrides = {k: v for k, v in test_config.items() if k.islower()}
+    app.config.update({k: v for k, v in test_config.items() if k.isupper()})
+    settings = config.from_env(**overrides)
+    app.config["SDIOT"] = settings
+    app.config.setdefault("JSON_SORT_KEYS", False)
+
+    validation.load_all()  # compile every schema once, at start, not on a request
+    app.extensions["sdiot_store"] = open_store(settings.database_url, pool_size=settings.pool_size)
+
+    app.register_blueprint(health.bp)
+    app.register_blueprint(ingest.bp)
+    metrics.init_app(app)
+    _register_error_handlers(app)
+    return app
+
+
+def _register_error_handlers(app):
+    """One JSON error shape; anything unexpected becomes 503 (EMQX retries), never 500."""
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc):
+        return jsonify(status="error", detail=exc.description), exc.code
+
+    @app.errorhandler(Exception)
+    def unexpected(exc):
+        log.exception("unhandled error")
+        response = jsonify(status="unavailable", detail="internal error; retry")
+        response.status_code = 503
+        response.headers["Retry-After"] = str(app.config["SDIOT"].retry_after_seconds)
+        return response

@@ -1,0 +1,138 @@
+"""Turn an EMQX envelope into a storable message: envelope shape, topic, identity, payload, time.
+
+The steps run in the order the contract reads (envelope → topic → identity → payload → schema →
+clock) and each failure is a ``Rejected`` with the most precise reason available.
+"""
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from webhooks import validation
+from webhooks.device_types import BY_PATH, DEVICE_ID_RE, FARM_ID_RE, odoo_model_for
+from webhooks.envelope import STREAM_KIND, STREAMS, clean
+from webhooks.errors import Rejected
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+@dataclass(frozen=True)
+class Message:
+    message_key: str
+    device_ts: datetime
+    device_id: str
+    kind: str
+    device_type: str
+    farm_id: str
+    msg_id: str
+    topic: str
+    received_at: datetime
+    payload_text: str  # validated JSON text, stored as is
+    payload: dict
+    schema_id: str
+    odoo_model: str
+
+
+def _require_str(env, name, max_len=256):
+    value = env.get(name)
+    if not isinstance(value, str) or not value:
+        raise Rejected("invalid_envelope", f"'{name}' is missing or not a string")
+    if len(value) > max_len:
+        raise Rejected("invalid_envelope", f"'{name}' is longer than {max_len} characters")
+    return value
+
+
+def ms_to_datetime(value, name):
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 32503680000000:
+        raise Rejected("invalid_envelope", f"'{name}' must be milliseconds since the epoch")
+    return _EPOCH + timedelta(milliseconds=value)
+
+
+def parse_device_time(text):
+    """An aware UTC datetime from an RFC 3339 string the schema already accepted."""
+    ts = datetime.fromisoformat(text.replace("z", "Z").replace("Z", "+00:00"))
+    if ts.tzinfo is None:  # the date-time format requires an offset; keep the guard anyway
+        raise Rejected("schema_violation", "$.timestamp: no UTC offset")
+    return ts.astimezone(timezone.utc)
+
+
+def message_key(device_id, kind, device_ts, payload):
+    """The dedup key (contract 3): device, kind, device time, sequence; alert type for alerts."""
+    seq = payload.get("seq")
+    parts = [device_id, kind, device_ts.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), "-" if seq is None else str(seq)]
+    if kind == "alerts":
+        parts.append(payload["alert_type"])
+    return "/".join(parts)
+
+
+def bind(body, stream, settings, now=None):
+    """Validate a decoded request body for ``stream``; return a Message or raise Rejected."""
+    if not isinstance(body, dict):
+        raise Rejected("invalid_envelope", f"body is a JSON {type(body).__name__}, not an object")
+    env = clean(body)
+    msg_id = _require_str(env, "msg_id", 64)
+    topic = _require_str(env, "topic", 512)
+    farm_id = _require_str(env, "farm_id", 64)
+    device_path = _require_str(env, "device_path", 64)
+    device_id = _require_str(env, "device_id", 64)
+    kind = _require_str(env, "kind", 16)
+    received_at = ms_to_datetime(env.get("received_at"), "received_at")
+    qos = env.get("qos")
+    if qos is not None and qos not in (0, 1, 2):
+        raise Rejected("invalid_envelope", "'qos' must be 0, 1 or 2")
+    if "payload" not in env:
+        raise Rejected("invalid_envelope", "'payload' is missing")
+
+    # topic: the fields the rule split out must be the topic's own levels
+    if kind != STREAM_KIND[stream]:
+        raise Rejected("invalid_topic", f"kind '{kind}' posted to the {stream} endpoint")
+    levels = topic.split("/")
+    if len(levels) != 5 or levels[0] != "dairy" or levels[1:4] != [farm_id, device_path, device_id]:
+        raise Rejected("invalid_topic", f"topic '{topic}' does not match farm/device_path/device_id")
+    if levels[4] not in STREAMS[stream]:
+        raise Rejected("invalid_topic", f"topic kind '{levels[4]}' is not accepted on the {stream} endpoint")
+    if not FARM_ID_RE.match(farm_id):
+        raise Rejected("invalid_topic", f"farm id '{farm_id}' is malformed")
+    device_type = BY_PATH.get(device_path)
+    if device_type is None:
+        raise Rejected("unknown_device_path", f"'{device_path}' is not a device path")
+    if not DEVICE_ID_RE.match(device_id):
+        raise Rejected("device_prefix_mismatch", f"'{device_id}' is not a device id")
+    if device_id[:2] != device_type.prefix:
+        raise Rejected("device_prefix_mismatch",
+                       f"'{device_id}' on {device_path} must start with {device_type.prefix}")
+
+    # identity: username (or the certificate CN EMQX put there) must be the topic's device
+    username = env.get("username")
+    if username != device_id:
+        raise Rejected("identity_mismatch",
+                       f"MQTT username {username!r} published on device {device_id}'s topic")
+
+    payload = validation.parse_payload(env["payload"], settings.max_payload_depth)
+    claimed = payload.get("device_id")
+    if claimed is not None and claimed != device_id:
+        raise Rejected("identity_mismatch", f"payload device_id {claimed!r} on device {device_id}'s topic")
+    validation.check_schema(device_type, kind, payload)
+
+    device_ts = parse_device_time(payload["timestamp"])
+    reference = max(received_at, now or datetime.now(timezone.utc))
+    if device_ts - reference > timedelta(seconds=settings.max_clock_skew_seconds):
+        raise Rejected("timestamp_in_future",
+                       f"{payload['timestamp']} is more than {settings.max_clock_skew_seconds}s ahead")
+    if settings.max_backfill_days and received_at - device_ts > timedelta(days=settings.max_backfill_days):
+        raise Rejected("timestamp_too_old",
+                       f"{payload['timestamp']} is older than {settings.max_backfill_days} days")
+
+    return Message(
+        message_key=message_key(device_id, kind, device_ts, payload),
+        device_ts=device_ts,
+        device_id=device_id,
+        kind=kind,
+        device_type=device_type.name,
+        farm_id=farm_id,
+        msg_id=msg_id,
+        topic=topic,
+        received_at=received_at,
+        payload_text=env["payload"],
+        payload=payload,
+        schema_id=validation.schema_id(device_type, kind),
+        odoo_model=odoo_model_for(device_type, kind),
+    )

@@ -1,0 +1,129 @@
+"""One claimed batch → Odoo: group by model, call once per group, sort the answers into
+delivered / failed / retry-later. No SQL here (the worker marks what this returns).
+
+* a per-row ``{"error": …}`` from ``ingest``: that row fails, the others are delivered;
+* a row the mapping cannot translate: that row fails (a bug or bad data must not stick a batch);
+* a retryable error (Odoo down, slow, a proxy 502/503/504, a timeout — safe because ``ingest`` is
+  keyed on ``message_key``, serialization failures): the group and the rest of the batch wait;
+* the key is refused or the addon is missing (auth, access, missing model): also wait, loudly —
+  turning a whole outbox into failed rows over a rotated key would help nobody;
+* any other whole-call refusal: bisect to isolate the row Odoo refuses; a single row fails.
+"""
+import logging
+import time
+from dataclasses import dataclass, field
+
+from webhooks.forwarder import metrics
+from webhooks.forwarder.device_events import DEVICE_METHOD, DEVICE_MODEL, coalesce, is_device_event, to_event
+from webhooks.forwarder.rows import trace_id
+
+log = logging.getLogger("sdiot.forwarder")
+HOLD_KINDS = {"AuthenticationError", "AccessDenied", "MissingError"}
+
+
+@dataclass
+class Result:
+    delivered: list = field(default_factory=list)  # (row, odoo_id)
+    failed: list = field(default_factory=list)  # (row, error text)
+    retry: list = field(default_factory=list)  # rows
+    retry_error: Exception | None = None
+
+
+def must_wait(exc):
+    """True when the call should be repeated later rather than its rows failed."""
+    return bool(getattr(exc, "retryable", False)) or getattr(exc, "kind", None) in HOLD_KINDS \
+        or not _is_odoo_error(exc)
+
+
+def _is_odoo_error(exc):
+    return any(c.__name__ == "OdooError" for c in type(exc).__mro__)
+
+
+def deliver(client, rows):
+    """Deliver claimed rows (both tables); returns a Result covering every row exactly once."""
+    from odoo_connector.mapping import to_odoo_values
+
+    result = Result()
+    groups, devices = {}, []
+    for row in rows:
+        if is_device_event(row):
+            devices.append(row)
+            continue
+        try:
+            model, values = to_odoo_values(row)
+        except Exception as exc:  # noqa: BLE001 - any mapping failure parks the row, never the batch
+            result.failed.append((row, f"mapping: {exc}"))
+            continue
+        groups.setdefault(model, []).append((row, values))
+    for model, pairs in sorted(groups.items()):
+        if result.retry_error is not None:
+            result.retry.extend(r for r, _ in pairs)
+            continue
+        _send(result, model, pairs, lambda vals, m=model: client.ingest(m, vals))
+    if devices:
+        _deliver_devices(client, devices, result)
+    return result
+
+
+def _deliver_devices(client, rows, result):
+    pairs = []
+    for group in coalesce(rows):
+        try:
+            pairs.append((group, to_event(group.winner)))
+        except Exception as exc:  # noqa: BLE001
+            result.failed.extend((r, f"mapping: {exc}") for r in group.rows)
+    if result.retry_error is not None:
+        result.retry.extend(r for g, _ in pairs for r in g.rows)
+        return
+    sub = Result()
+    _send(sub, DEVICE_MODEL, pairs, lambda vals: client.call(DEVICE_MODEL, DEVICE_METHOD, vals),
+          method=DEVICE_METHOD)
+    for group, odoo_id in sub.delivered:
+        result.delivered.extend((r, odoo_id) for r in group.rows)
+        for r in group.superseded:
+            log.info("msg_id=%s device=%s coalesced into msg_id=%s", trace_id(r), r.get("device_id"),
+                     trace_id(group.winner))
+    for group, error in sub.failed:
+        result.failed.extend((r, error) for r in group.rows)
+    result.retry.extend(r for g in sub.retry for r in g.rows)
+    result.retry_error = result.retry_error or sub.retry_error
+
+
+def _send(result, model, pairs, call, method="ingest"):
+    """Call Odoo for ``pairs`` [(item, values)]; on a non-retryable whole-call error, bisect."""
+    if not pairs:
+        return
+    started = time.perf_counter()
+    try:
+        answers = call([v for _, v in pairs])
+        if not isinstance(answers, list) or len(answers) != len(pairs):
+            raise _Misaligned(f"{model}.{method} answered {len(answers) if isinstance(answers, list) else type(answers).__name__} "
+                              f"results for {len(pairs)} rows")
+    except Exception as exc:  # noqa: BLE001 - every failure is sorted below
+        metrics.ODOO_DURATION.labels(model, method).observe(time.perf_counter() - started)
+        metrics.ODOO_ERRORS.labels(metrics.error_kind(exc)).inc()
+        if must_wait(exc) and not isinstance(exc, _Misaligned):
+            result.retry.extend(item for item, _ in pairs)
+            result.retry_error = exc
+            return
+        if len(pairs) > 1:
+            mid = len(pairs) // 2
+            _send(result, model, pairs[:mid], call, method)
+            if result.retry_error is not None:
+                result.retry.extend(item for item, _ in pairs[mid:])
+                return
+            _send(result, model, pairs[mid:], call, method)
+            return
+        result.failed.append((pairs[0][0], str(exc)))
+        return
+    metrics.ODOO_DURATION.labels(model, method).observe(time.perf_counter() - started)
+    for (item, _), answer in zip(pairs, answers):
+        if isinstance(answer, dict) and answer.get("id") is not None and not answer.get("error"):
+            result.delivered.append((item, answer["id"]))
+        else:
+            error = answer.get("error") if isinstance(answer, dict) else None
+            result.failed.append((item, str(error or f"unexpected answer {answer!r}")))
+
+
+class _Misaligned(Exception):
+    """Odoo's answer does not line up with the rows sent (an addon bug): isolate and fail."""

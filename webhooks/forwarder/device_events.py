@@ -1,0 +1,58 @@
+"""Presence and status rows are events for one ``iot.device`` record: coalesce them per device.
+
+EMQX reorders connected/disconnected events, and Odoo answers two transactions updating the same
+device row with a serialization failure (odoo.md §6). So a batch sends at most one event per
+device, the latest by event time, in ascending device order (a stable lock order on Odoo's side).
+The events it supersedes share its fate: delivered with it, failed with it, or retried with it.
+The addon applies an event only when it is newer than what the record holds, so a superseded
+event could add nothing.
+"""
+from dataclasses import dataclass, field
+
+DEVICE_MODEL = "iot.device"
+DEVICE_METHOD = "ingest_events"
+
+
+def event_time(row):
+    return row["event_at"] if row["_table"] == "device_presence" else row["device_ts"]
+
+
+def is_device_event(row):
+    return row["_table"] == "device_presence" or row.get("odoo_model") == DEVICE_MODEL
+
+
+@dataclass
+class Coalesced:
+    winner: dict
+    superseded: list = field(default_factory=list)
+
+    @property
+    def rows(self):
+        return [self.winner, *self.superseded]
+
+
+def coalesce(rows):
+    """One Coalesced per device, sorted by device id. Ties go to status (it carries more)."""
+    by_device = {}
+    for row in rows:
+        device = row.get("device_id")
+        current = by_device.get(device)
+        if current is None:
+            by_device[device] = Coalesced(row)
+        elif _rank(row) > _rank(current.winner):
+            current.superseded.append(current.winner)
+            current.winner = row
+        else:
+            current.superseded.append(row)
+    return [by_device[d] for d in sorted(by_device, key=lambda d: (d is None, d or ""))]
+
+
+def _rank(row):
+    return (event_time(row), row["_table"] == "message")
+
+
+def to_event(row):
+    """The ``ingest_events`` values for a presence or status row (the connector's mapping)."""
+    from odoo_connector.mapping import presence_to_odoo, status_to_odoo
+
+    return presence_to_odoo(row) if row["_table"] == "device_presence" else status_to_odoo(row)

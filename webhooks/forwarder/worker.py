@@ -1,0 +1,157 @@
+"""The forwarder loop: claim a batch, deliver it, mark it, and wait for more.
+
+One Worker owns two connections (claims/marks, and LISTEN) and is used by one thread. Any number
+of workers, in any number of processes or pods, can share an outbox: claims never overlap
+(SKIP LOCKED + lease), and a crashed worker's lease runs out. After a call Odoo could not take,
+the rows wait ``Backoff.delay`` and so does the worker, so neither old nor fresh rows hammer an
+Odoo that is down; a success resets the streak.
+"""
+import logging
+import os
+import socket
+import time
+import uuid
+from dataclasses import dataclass
+
+from webhooks.forwarder import admin, metrics
+from webhooks.forwarder.backoff import Backoff, Streak
+from webhooks.forwarder.delivery import deliver
+from webhooks.forwarder.outbox import Outbox
+from webhooks.forwarder.rows import trace_id
+from webhooks.forwarder.wakeup import Wakeup
+
+log = logging.getLogger("sdiot.forwarder")
+TABLES = ("message", "device_presence")
+
+
+@dataclass
+class Options:
+    batch_size: int = 200
+    lease_seconds: float = 120.0  # longer than the slowest Odoo call (the client's read timeout)
+    poll_seconds: float = 5.0
+    stats_seconds: float = 10.0
+    backoff: Backoff = Backoff()
+    listen: bool = True
+
+
+@dataclass
+class Stats:
+    batches: int = 0
+    claimed: int = 0
+    delivered: int = 0
+    failed: int = 0
+    postponed: int = 0
+
+    def add(self, other):
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+def new_worker_id():
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+class Worker:
+    def __init__(self, database_url, client, options=None, worker_id=None):
+        self.options = options or Options()
+        self.client = client
+        self.worker_id = worker_id or new_worker_id()
+        self.outbox = Outbox.open(database_url)
+        self.wakeup = Wakeup(database_url, listen=self.options.listen)
+        self.streak = Streak(self.options.backoff)
+        self.totals = Stats()
+        self._stats_due = 0.0
+
+    # -- one batch -------------------------------------------------------------------------
+    def run_once(self):
+        """Claim, deliver and mark one batch. Returns (Stats, seconds to back off or 0)."""
+        o = self.options
+        rows = self.outbox.claim("message", o.batch_size, o.lease_seconds, self.worker_id)
+        rows += self.outbox.claim("device_presence", o.batch_size, o.lease_seconds, self.worker_id)
+        stats = Stats(claimed=len(rows))
+        if not rows:
+            return stats, 0.0
+        stats.batches = 1
+        metrics.BATCH_SIZE.observe(len(rows))
+        result = deliver(self.client, rows)
+        for table in TABLES:
+            self.outbox.mark_delivered(table, [(r, i) for r, i in result.delivered if r["_table"] == table],
+                                       self.worker_id)
+            self.outbox.mark_failed(table, [(r, e) for r, e in result.failed if r["_table"] == table],
+                                    self.worker_id)
+        for row, odoo_id in result.delivered:
+            metrics.DELIVERED.labels(_model(row)).inc()
+            log.debug("msg_id=%s message_key=%s model=%s odoo_id=%s delivered", trace_id(row),
+                      row.get("message_key"), _model(row), odoo_id)
+        for row, error in result.failed:
+            metrics.FAILED_ROWS.labels(_model(row)).inc()
+            log.warning("msg_id=%s message_key=%s model=%s failed: %s", trace_id(row),
+                        row.get("message_key"), _model(row), error)
+        stats.delivered, stats.failed = len(result.delivered), len(result.failed)
+        delay = 0.0
+        if result.retry:
+            delay = self.streak.failed()
+            error = f"{metrics.error_kind(result.retry_error)}: {result.retry_error}"
+            for table in TABLES:
+                self.outbox.postpone(table, [r for r in result.retry if r["_table"] == table], delay,
+                                     error, self.worker_id)
+            stats.postponed = len(result.retry)
+            log.warning("Odoo unavailable (%s); %d rows wait %.1fs: msg_id=%s", error, len(result.retry),
+                        delay, ",".join(trace_id(r) for r in result.retry))
+        else:
+            self.streak.succeeded()
+        self.totals.add(stats)
+        return stats, delay
+
+    # -- loops -----------------------------------------------------------------------------
+    def run(self, stop_after=None):
+        """Forward until ``stop()``; ``stop_after`` bounds the run in seconds (tests, bench)."""
+        end = None if stop_after is None else time.monotonic() + stop_after
+        self.wakeup.prepare()
+        log.info("forwarder %s started (batch %d, lease %.0fs)", self.worker_id, self.options.batch_size,
+                 self.options.lease_seconds)
+        while not self.stopping and (end is None or time.monotonic() < end):
+            self.refresh_gauges()
+            stats, delay = self.run_once()
+            if delay:
+                self.wakeup.stopping.wait(delay)
+            elif stats.claimed == 0:
+                self.wakeup.wait(self.options.poll_seconds)
+        log.info("forwarder %s stopped: %s", self.worker_id, self.totals)
+        return self.totals
+
+    def drain(self, max_seconds=60.0):
+        """Deliver what is pending now, then return the Stats; waits out backoffs up to max_seconds."""
+        end = time.monotonic() + max_seconds
+        while not self.stopping:
+            stats, delay = self.run_once()
+            if delay:
+                if time.monotonic() + delay > end:
+                    break
+                self.wakeup.stopping.wait(delay)
+            elif stats.claimed == 0:
+                break
+        self.refresh_gauges(force=True)
+        return self.totals
+
+    @property
+    def stopping(self):
+        return self.wakeup.stopping.is_set()
+
+    def stop(self):
+        """Finish the batch in hand, then leave the loop (SIGTERM)."""
+        self.wakeup.stop()
+
+    def refresh_gauges(self, force=False):
+        now = time.monotonic()
+        if force or now >= self._stats_due:
+            self._stats_due = now + self.options.stats_seconds
+            metrics.set_outbox(admin.stats(self.outbox.conn))
+
+    def close(self):
+        self.wakeup.close()
+        self.outbox.close()
+
+
+def _model(row):
+    return "iot.device" if row["_table"] == "device_presence" else row.get("odoo_model", "?")

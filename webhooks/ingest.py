@@ -1,0 +1,138 @@
+"""``POST /v1/ingest/<stream>``: the endpoints EMQX's HTTP action calls.
+
+Each view reads like the contract: authenticate → bound the body → parse → bind (envelope, topic,
+identity, payload, schema, clock) → store → answer. EMQX drops a message on any status other than
+2xx, 429 and 503, so nothing here may answer 500: a rejected body is kept as a dead letter (422),
+a store that cannot take the write gets 503 + Retry-After (EMQX retries), and a bug is caught,
+its body kept as a dead letter with reason ``internal_error``.
+"""
+import json
+import logging
+import time
+
+from flask import Blueprint, current_app, jsonify, request
+
+from webhooks import auth_tokens, metrics
+from webhooks.binding import bind
+from webhooks.envelope import STREAMS
+from webhooks.errors import Rejected, TooLarge, Unauthorized, Unavailable
+from webhooks.health import draining
+from webhooks.presence import bind_presence
+from webhooks.store import StoreRejected, StoreUnavailable
+
+log = logging.getLogger(__name__)
+bp = Blueprint("ingest", __name__)
+ALL_STREAMS = (*STREAMS, "presence")
+
+
+@bp.post("/v1/ingest/<stream>")
+def ingest(stream):
+    if stream not in ALL_STREAMS:
+        return jsonify(status="error", detail=f"no ingest stream '{stream}'"), 404
+    started = time.perf_counter()
+    response, outcome = _handle(stream)
+    metrics.REQUESTS.labels(stream, outcome).inc()
+    metrics.DURATION.labels(stream).observe(time.perf_counter() - started)
+    return response
+
+
+def _handle(stream):
+    settings = current_app.config["SDIOT"]
+    store = current_app.extensions["sdiot_store"]
+    body = b""
+    try:
+        if not auth_tokens.valid(request.headers.get("Authorization"), settings.webhook_tokens):
+            raise Unauthorized("unauthorized", "missing or unknown bearer token")
+        if draining():
+            raise Unavailable("draining", "this pod is shutting down")
+        body, too_large = _read_body(settings.max_body_bytes)
+        if too_large:
+            _dead_letter(store, settings, stream, "body_too_large",
+                         f"over {settings.max_body_bytes} bytes", body)
+            raise TooLarge("body_too_large", f"the body is over {settings.max_body_bytes} bytes")
+        try:
+            decoded = json.loads(body)
+        except (ValueError, RecursionError) as exc:
+            raise Rejected("invalid_json", str(exc)[:300]) from None
+        if stream == "presence":
+            return _presence(store, decoded)
+        message = bind(decoded, stream, settings)
+        if settings.outbox_limit and store.pending_count() >= settings.outbox_limit:
+            raise Unavailable("outbox_full", "the outbox is over its limit; Odoo is behind")
+        try:
+            inserted = store.insert_message(message)
+        except StoreRejected as exc:
+            raise Rejected("unstorable", str(exc)[:300]) from None
+        status = "accepted" if inserted else "duplicate"
+        return jsonify(status=status, message_key=message.message_key, msg_id=message.msg_id), status
+    except Rejected as exc:
+        return _reject(store, settings, stream, exc, body)
+    except Unauthorized as exc:
+        return (jsonify(status="unauthorized", detail=exc.detail), 401), "unauthorized"
+    except TooLarge as exc:
+        return (jsonify(status="rejected", reason=exc.reason, detail=exc.detail), 413), "too_large"
+    except (Unavailable, StoreUnavailable) as exc:
+        log.warning("ingest %s unavailable: %s", stream, exc)
+        return _unavailable(settings, str(exc)), "unavailable"
+    except Exception as exc:  # a bug: keep the body, answer, never 500
+        log.exception("ingest %s failed; keeping the body as a dead letter", stream)
+        return _reject(store, settings, stream, Rejected("internal_error", f"{type(exc).__name__}: {exc}"[:300]), body)
+
+
+def _read_body(limit):
+    """At most ``limit`` bytes; (prefix, True) when the body is larger."""
+    length = request.content_length
+    if length is not None and length > limit:
+        return request.stream.read(limit), True
+    data = request.stream.read(limit + 1)
+    if len(data) > limit:
+        return data[:limit], True
+    return data, False
+
+
+def _presence(store, decoded):
+    event = bind_presence(decoded)
+    if event.superseded:
+        return jsonify(status="accepted", applied=False, detail="superseded by a newer connection"), "accepted"
+    try:
+        applied = store.apply_presence(event)
+    except StoreRejected as exc:
+        raise Rejected("unstorable", str(exc)[:300]) from None
+    return jsonify(status="accepted", applied=applied), "accepted"
+
+
+def _reject(store, settings, stream, exc, body):
+    metrics.REJECTED.labels(stream, exc.reason).inc()
+    try:
+        dead_letter_id = _dead_letter(store, settings, stream, exc.reason, exc.detail, body)
+    except Exception as store_exc:  # cannot keep it: make EMQX hold on to it instead
+        log.warning("dead letter for %s not stored (%s); answering 503", stream, store_exc)
+        return _unavailable(settings, "could not store the rejected body"), "unavailable"
+    payload = dict(status="rejected", reason=exc.reason, detail=exc.detail, dead_letter_id=dead_letter_id)
+    return (jsonify(payload), 422), "rejected"
+
+
+def _dead_letter(store, settings, stream, reason, detail, body):
+    limit = settings.dead_letter_body_bytes
+    text = body[:limit].decode("utf-8", errors="backslashreplace").replace("\x00", "\\u0000")
+    hints = _hints(body)
+    return store.insert_dead_letter(stream, reason, detail, text, len(body) > limit, **hints)
+
+
+def _hints(body):
+    """msg_id, device_id and topic if the body is a JSON object carrying them (for search)."""
+    try:
+        decoded = json.loads(body)
+    except (ValueError, RecursionError):
+        return {}
+    if not isinstance(decoded, dict):
+        return {}
+    return {k: str(decoded[k])[:256].replace("\x00", "") for k in ("msg_id", "device_id", "topic")
+            if isinstance(decoded.get(k), (str, int))}
+
+
+def _unavailable(settings, detail):
+    response = jsonify(status="unavailable", detail=detail[:300])
+    response.status_code = 503
+    response.headers["Retry-After"] = str(settings.retry_after_seconds)
+    return response

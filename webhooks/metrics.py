@@ -1,0 +1,57 @@
+"""Prometheus metrics, correct across gunicorn workers.
+
+With ``PROMETHEUS_MULTIPROC_DIR`` set (gunicorn.conf.py sets it before any import of
+prometheus_client), every worker writes its samples to files there and ``/metrics`` aggregates
+them with ``MultiProcessCollector``; without it (tests, a single process) the default registry
+is served. Label sets are bounded: stream and outcome are fixed lists, reason is a code.
+"""
+import os
+
+from flask import Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import REGISTRY, multiprocess
+from prometheus_flask_exporter import PrometheusMetrics
+
+REQUESTS = Counter("sdiot_ingest_requests", "Ingest requests by stream and outcome", ["stream", "outcome"])
+REJECTED = Counter("sdiot_ingest_rejected", "Ingest bodies stored as dead letters, by reason", ["stream", "reason"])
+DURATION = Histogram(
+    "sdiot_ingest_request_duration_seconds",
+    "Time to answer an ingest request, by stream",
+    ["stream"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+COMMIT_BATCH = Histogram(
+    "sdiot_store_commit_batch_size",
+    "Messages made durable per database commit",
+    buckets=(1, 2, 4, 8, 16, 32, 64, 128),
+)
+
+
+def _registry():
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        return registry
+    return None
+
+
+def init_app(app):
+    """Request metrics from prometheus-flask-exporter, plus ours, served at /metrics."""
+    exporter_registry = CollectorRegistry(auto_describe=True)
+    PrometheusMetrics(
+        app,
+        path=None,  # we serve /metrics ourselves so both registries (or the multiprocess one) appear
+        registry=exporter_registry,
+        group_by="url_rule",
+        excluded_paths=["^/metrics$", "^/healthz$", "^/readyz$"],
+        default_labels={},
+    )
+
+    @app.get("/metrics")
+    def metrics():
+        shared = _registry()
+        if shared is not None:
+            body = generate_latest(shared)
+        else:
+            body = generate_latest(REGISTRY) + generate_latest(exporter_registry)
+        return Response(body, mimetype=CONTENT_TYPE_LATEST)

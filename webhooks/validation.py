@@ -1,0 +1,84 @@
+"""Payload validation: JSON Schemas (draft 2020-12) per device type and kind, built once per process.
+
+``validate(device_type, kind, payload_text)`` parses the raw MQTT payload, bounds its depth and
+characters, and checks it against the schema, raising ``Rejected`` with a precise reason and a
+detail naming the offending field.
+"""
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import best_match
+
+from webhooks.errors import Rejected
+
+SCHEMA_DIR = Path(__file__).parent / "schemas"
+# A lone surrogate cannot be stored as text by PostgreSQL; NUL cannot be stored at all.
+_BAD_ESCAPE = re.compile(r"\\u0000|\\ud[89ab][0-9a-f]{2}(?!\\ud[c-f])|(?<!\\ud[89ab][0-9a-f]{2})\\ud[c-f][0-9a-f]{2}", re.I)
+
+
+def schema_name(device_type, kind):
+    return {"status": "status", "alerts": "alerts"}.get(kind, device_type.name)
+
+
+@lru_cache(maxsize=None)
+def _validator(name):
+    schema = json.loads((SCHEMA_DIR / f"{name}.v1.json").read_text())
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema, format_checker=FormatChecker())
+
+
+def load_all():
+    """Build every validator now (at app start), so no request pays for it."""
+    return {p.name.split(".")[0]: _validator(p.name.split(".")[0]) for p in SCHEMA_DIR.glob("*.v1.json")}
+
+
+def schema_id(device_type, kind):
+    return _validator(schema_name(device_type, kind)).schema["$id"]
+
+
+def _depth(value, limit, level=1):
+    if level > limit:
+        return True
+    if isinstance(value, dict):
+        return any(_depth(v, limit, level + 1) for v in value.values() if isinstance(v, (dict, list)))
+    if isinstance(value, list):
+        return any(_depth(v, limit, level + 1) for v in value if isinstance(v, (dict, list)))
+    return False
+
+
+def parse_payload(text, max_depth):
+    """The payload as a dict, or Rejected with why not."""
+    if not isinstance(text, str):
+        raise Rejected("invalid_envelope", "payload must be the raw payload string")
+    if "\\u" in text and _BAD_ESCAPE.search(text) or "\x00" in text:
+        raise Rejected("payload_invalid_characters", "NUL or an unpaired surrogate escape in the payload")
+    try:
+        payload = json.loads(text)
+    except RecursionError:
+        raise Rejected("payload_too_deep", f"nesting deeper than {max_depth} levels") from None
+    except ValueError as exc:
+        raise Rejected("payload_not_json", f"{exc.__class__.__name__}: {exc}"[:300]) from None
+    if not isinstance(payload, dict):
+        raise Rejected("payload_not_object", f"payload is a JSON {type(payload).__name__}, not an object")
+    if _depth(payload, max_depth):
+        raise Rejected("payload_too_deep", f"nesting deeper than {max_depth} levels")
+    return payload
+
+
+def _where(error):
+    path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
+    return f"${path}"
+
+
+def check_schema(device_type, kind, payload):
+    """Raise Rejected('schema_violation') naming the field and the rule it breaks."""
+    validator = _validator(schema_name(device_type, kind))
+    error = next(validator.iter_errors(payload), None)
+    if error is None:
+        return
+    error = best_match(validator.iter_errors(payload))
+    message = error.message if len(error.message) <= 200 else error.message[:200] + "…"
+    raise Rejected("schema_violation", f"{_where(error)}: {message} ({error.validator})")
