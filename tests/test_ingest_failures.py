@@ -1,0 +1,116 @@
+"""No path answers 500: store outages become 503, bugs become dead letters (or 503 if even that fails)."""
+import json
+import threading
+
+import pytest
+
+from webhooks import create_app, ingest
+from webhooks.store import StoreUnavailable
+from tests.conftest import PG_URL
+from tests.factories import AUTH, TOKEN, envelope, presence
+from tests.test_ingest_api import post, rows
+
+
+def test_unreachable_database_answers_503_with_retry_after(pg_available):
+    """A database that cannot be reached is transient: 503 + Retry-After, so EMQX retries."""
+    url = PG_URL.rsplit("/", 1)[0] + "/sdiot_no_such_database"
+    app = create_app({"database_url": url, "webhook_tokens": (TOKEN,)})
+    client = app.test_client()
+    for body in (envelope(), b"{broken"):  # accepted and rejected paths both need the store
+        response = post(client, body)
+        assert response.status_code == 503 and int(response.headers["Retry-After"]) > 0
+    assert client.get("/readyz").status_code == 503
+
+
+def test_a_bug_in_binding_keeps_the_body_as_internal_error(ingest_url, monkeypatch):
+    """An unexpected exception stores the raw body (reason internal_error) and answers 422."""
+    def broken(*_args, **_kwargs):
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setattr(ingest, "bind", broken)
+    app = create_app({"database_url": ingest_url, "webhook_tokens": (TOKEN,)})
+    body = envelope()
+    response = post(app.test_client(), body)
+    assert response.status_code == 422 and response.json["reason"] == "internal_error"
+    assert rows(ingest_url, "SELECT reason, body FROM dead_letter") == [("internal_error", json.dumps(body))]
+
+
+def test_a_bug_and_a_dead_store_answer_503(ingest_url, monkeypatch):
+    """If the body cannot even be kept, EMQX must keep it: 503, not 500."""
+    app = create_app({"database_url": ingest_url, "webhook_tokens": (TOKEN,)})
+    store = app.extensions["sdiot_store"]
+    monkeypatch.setattr(store, "insert_message", lambda m: 1 / 0)
+    monkeypatch.setattr(store, "insert_dead_letter", lambda *a, **k: 1 / 0)
+    response = post(app.test_client(), envelope())
+    assert response.status_code == 503 and response.headers["Retry-After"]
+
+
+def test_store_outage_during_insert_answers_503(ingest_url, monkeypatch):
+    """StoreUnavailable on the durable write is a retry, not a loss."""
+    app = create_app({"database_url": ingest_url, "webhook_tokens": (TOKEN,)})
+    def down(_message):
+        raise StoreUnavailable("connection reset")
+    monkeypatch.setattr(app.extensions["sdiot_store"], "insert_message", down)
+    assert post(app.test_client(), envelope()).status_code == 503
+
+
+def test_unexpected_error_outside_ingest_is_503(ingest_url, monkeypatch):
+    """The app-wide handler turns any escaped exception into 503, never 500."""
+    app = create_app({"database_url": ingest_url, "webhook_tokens": (TOKEN,)})
+    monkeypatch.setattr(app.extensions["sdiot_store"], "ping", lambda: [][1])
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 503
+
+
+def test_concurrent_identical_posts_store_exactly_one_row(ingest_pg_url):
+    """EMQX retries race the original: of 16 simultaneous identical POSTs exactly one is accepted."""
+    app = create_app({"database_url": ingest_pg_url, "webhook_tokens": (TOKEN,), "pool_size": 16})
+    body = json.dumps(envelope("collars"))
+    barrier = threading.Barrier(16)
+    statuses = []
+
+    def send():
+        client = app.test_client()
+        barrier.wait(timeout=10)
+        statuses.append(client.post("/v1/ingest/telemetry", data=body, headers=AUTH).json["status"])
+
+    threads = [threading.Thread(target=send) for _ in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert sorted(statuses) == ["accepted"] + ["duplicate"] * 15
+    assert rows(ingest_pg_url, "SELECT count(*) FROM message") == [(1,)]
+
+
+@pytest.fixture
+def presence_client(ingest_url):
+    return create_app({"database_url": ingest_url, "webhook_tokens": (TOKEN,)}).test_client()
+
+
+def test_presence_latest_event_wins_whatever_the_arrival_order(presence_client, ingest_url):
+    """EMQX reorders connected/disconnected: an older event arriving late changes nothing."""
+    t = 1_790_000_000_000
+    post(presence_client, presence("client.connected", at=t + 2000), "presence")
+    late = post(presence_client, presence("client.disconnected", at=t + 1000, reason="tcp_closed"), "presence")
+    assert late.json == {"status": "accepted", "applied": False}
+    assert rows(ingest_url, "SELECT connected, device_id FROM device_presence") in ([(True, "MM001")], [(1, "MM001")])
+    post(presence_client, presence("client.disconnected", at=t + 3000, reason="keepalive_timeout"), "presence")
+    assert rows(ingest_url, "SELECT connected, reason FROM device_presence") in (
+        [(False, "keepalive_timeout")], [(0, "keepalive_timeout")])
+
+
+def test_takeover_disconnect_does_not_mark_a_device_offline(presence_client, ingest_url):
+    """A 'takenover' disconnect belongs to the old connection; the new one keeps the device online."""
+    t = 1_790_000_000_000
+    post(presence_client, presence("client.connected", at=t), "presence")
+    response = post(presence_client, presence("client.disconnected", at=t + 50, reason="takenover"), "presence")
+    assert response.json["applied"] is False
+    assert rows(ingest_url, "SELECT connected FROM device_presence") in ([(True,)], [(1,)])
+
+
+def test_presence_with_a_bad_event_is_a_dead_letter(presence_client, ingest_url):
+    """Presence bodies are validated like the others."""
+    response = post(presence_client, dict(presence(), event="client.exploded"), "presence")
+    assert response.status_code == 422 and response.json["reason"] == "invalid_envelope"
+    assert rows(ingest_url, "SELECT stream FROM dead_letter") == [("presence",)]
