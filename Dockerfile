@@ -1,0 +1,33 @@
+# One image for every process of the platform: the webhook tier (`sdiot serve`, gunicorn), the
+# forwarder (`sdiot forward`) and the one-shot commands (`sdiot migrate ...`, `sdiot rules apply`).
+#   docker build -t smart-dairy-iot-core:0.1.0 .
+# Pinned base: Python 3.11 (the project's floor) on Debian bookworm, slim.
+FROM python:3.11.11-slim-bookworm
+
+# SDIOT_SQL_DIR: where the migration runner reads sql/ (webhooks/migrations.py).
+# PROMETHEUS_MULTIPROC_DIR: gunicorn workers' metric files, in /tmp so the root filesystem can be
+# read-only (compose read_only, Kubernetes readOnlyRootFilesystem with an emptyDir there).
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    SDIOT_SQL_DIR=/app/sql \
+    PROMETHEUS_MULTIPROC_DIR=/tmp/sdiot-prom
+
+WORKDIR /app
+
+# The code, the SQL migrations, the rule files (emqx_rules/rules, connectors), gunicorn.conf.py and
+# ops/emqx/auth.hocon (`sdiot acl check` runs its queries); .dockerignore keeps out the rest.
+COPY . .
+# Editable: data files that live beside the code (sql/, gunicorn.conf.py, emqx_rules/*.toml,
+# ops/emqx/) resolve from /app exactly as in a checkout, whatever the package data lists.
+RUN pip install -e . \
+    && useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin sdiot
+
+# Never root: a compromised worker cannot touch the image or the code.
+USER 10001:10001
+
+EXPOSE 8000 9101
+
+# The web tier by default; compose/Kubernetes set the command per process.
+CMD ["sdiot", "serve", "--bind", "0.0.0.0:8000", "--no-migrate"]
