@@ -46,6 +46,9 @@ def deliver(client, rows):
     result = Result()
     groups, devices = {}, []
     for row in rows:
+        if row["_table"] == "device_presence" and not row.get("device_id"):
+            result.delivered.append((row, None))  # a non-device client: no Odoo record to update
+            continue
         if is_device_event(row):
             devices.append(row)
             continue
@@ -76,8 +79,7 @@ def _deliver_devices(client, rows, result):
         result.retry.extend(r for g, _ in pairs for r in g.rows)
         return
     sub = Result()
-    _send(sub, DEVICE_MODEL, pairs, lambda vals: client.call(DEVICE_MODEL, DEVICE_METHOD, vals),
-          method=DEVICE_METHOD)
+    _send(sub, DEVICE_MODEL, pairs, lambda vals: client.ingest(DEVICE_MODEL, vals), method=DEVICE_METHOD)
     for group, odoo_id in sub.delivered:
         result.delivered.extend((r, odoo_id) for r in group.rows)
         for r in group.superseded:

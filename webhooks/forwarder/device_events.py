@@ -55,4 +55,5 @@ def to_event(row):
     """The ``ingest_events`` values for a presence or status row (the connector's mapping)."""
     from odoo_connector.mapping import presence_to_odoo, status_to_odoo
 
-    return presence_to_odoo(row) if row["_table"] == "device_presence" else status_to_odoo(row)
+    mapped = presence_to_odoo(row) if row["_table"] == "device_presence" else status_to_odoo(row)
+    return mapped[1] if isinstance(mapped, tuple) else mapped  # (model, values)

@@ -10,7 +10,7 @@ by ``message_key``, so a resend cannot create a second record). Marks are guarde
 Tables: ``message`` (readings, status, alerts) and ``device_presence`` (one coalesced row per
 client; marked delivered only if ``event_at`` is still the one that was sent).
 """
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from webhooks.db import DatabaseURL, connect
 from webhooks.forwarder.rows import decode, iso, utcnow
@@ -119,7 +119,7 @@ class Outbox:
         if due is None:
             return None
         if isinstance(due, str):
-            due = decode({"due": due}, table, "sqlite-ts")["due"] if False else _parse(due)
+            due = datetime.fromisoformat(due)
         return max(0.0, (due - utcnow()).total_seconds())
 
     # -- marks ---------------------------------------------------------------------------
@@ -174,11 +174,6 @@ class Outbox:
         except BaseException:
             self.conn.execute("ROLLBACK")
             raise
-
-
-def _parse(text):
-    from datetime import datetime
-    return datetime.fromisoformat(text)
 
 
 def pending_count(conn_or_url, cap=None):

@@ -14,24 +14,15 @@ import uuid
 from dataclasses import dataclass
 
 from webhooks.forwarder import admin, metrics
-from webhooks.forwarder.backoff import Backoff, Streak
+from webhooks.forwarder.backoff import Streak
 from webhooks.forwarder.delivery import deliver
+from webhooks.forwarder.options import Options
 from webhooks.forwarder.outbox import Outbox
 from webhooks.forwarder.rows import trace_id
 from webhooks.forwarder.wakeup import Wakeup
 
 log = logging.getLogger("sdiot.forwarder")
 TABLES = ("message", "device_presence")
-
-
-@dataclass
-class Options:
-    batch_size: int = 200
-    lease_seconds: float = 120.0  # longer than the slowest Odoo call (the client's read timeout)
-    poll_seconds: float = 5.0
-    stats_seconds: float = 10.0
-    backoff: Backoff = Backoff()
-    listen: bool = True
 
 
 @dataclass
@@ -130,7 +121,10 @@ class Worker:
                     break
                 self.wakeup.stopping.wait(delay)
             elif stats.claimed == 0:
-                break
+                waits = [w for w in map(self.outbox.next_due, TABLES) if w is not None]
+                if not waits or time.monotonic() + min(waits) > end:
+                    break
+                self.wakeup.stopping.wait(min(waits) + 0.01)
         self.refresh_gauges(force=True)
         return self.totals
 
