@@ -1,0 +1,95 @@
+"""The few EMQX REST API v5 calls the auth DB needs: find, un-cache and kick a user's clients,
+reset node caches, and publish a retained message. HTTP Basic with an API key and secret.
+
+Shapes, from emqx/emqx (5.8 and 6.x alike):
+- apps/emqx_management/src/emqx_mgmt_api_clients.erl: ``GET /clients?username=U`` →
+  ``{"data": [{"clientid": ..., "username": ...}], "meta": {...}}``; ``DELETE /clients/{id}`` →
+  204, 404 ``{"code": "CLIENTID_NOT_FOUND"}``; ``DELETE /clients/{id}/authorization/cache`` → 204/404.
+- apps/emqx_auth/src/emqx_authz/emqx_authz_api_cache.erl (5.9+): ``POST
+  /authorization/node_cache/reset`` → 204; absent on 5.8 (404), which is fine.
+- apps/emqx_management/src/emqx_mgmt_api_publish.erl: ``POST /publish`` → 200 ``{"id"}``, 202
+  ``{"reason_code": 16, "message": "no_matching_subscribers"}`` (the retainer still keeps a
+  retained message), 400 bad topic, 503 dispatch failure.
+Any transport error or unexpected status becomes EmqxError (one boundary).
+"""
+import json
+import os
+from urllib.parse import quote
+
+import requests
+
+from webhooks.auth_db.errors import EmqxError
+
+TIMEOUT = (3.05, 10)  # (connect, read) seconds: an operator is waiting
+
+
+class EmqxAdmin:
+    def __init__(self, base_url, key, secret, session=None):
+        base = base_url.rstrip("/")
+        self.base = base if base.endswith("/api/v5") else base + "/api/v5"
+        self.session = session or requests.Session()
+        self.session.auth = (key, secret)
+        self.session.headers["User-Agent"] = "sdiot-auth/1"
+
+    @classmethod
+    def from_env(cls, environ=None):
+        """From SDIOT_EMQX_API_URL/_KEY/_SECRET; raises EmqxError when they are not set."""
+        env = os.environ if environ is None else environ
+        url, key, secret = (env.get(f"SDIOT_EMQX_API_{n}") for n in ("URL", "KEY", "SECRET"))
+        if not (url and key and secret):
+            raise EmqxError("EMQX REST API not configured: set SDIOT_EMQX_API_URL, SDIOT_EMQX_API_KEY and SDIOT_EMQX_API_SECRET")
+        return cls(url, key, secret)
+
+    def _call(self, method, path, ok, **kwargs):
+        try:
+            resp = self.session.request(method, self.base + path, timeout=TIMEOUT, **kwargs)
+        except requests.RequestException as exc:
+            raise EmqxError(f"EMQX {method} {path}: {type(exc).__name__}") from None
+        if resp.status_code not in ok:
+            raise EmqxError(f"EMQX {method} {path}: HTTP {resp.status_code} {resp.text[:200]}")
+        return resp
+
+    def client_ids(self, username):
+        """Client ids of the sessions EMQX holds for ``username`` (first 100; a device has one)."""
+        resp = self._call("GET", "/clients", (200,), params={"username": username, "limit": 100})
+        try:
+            return [c["clientid"] for c in resp.json()["data"]]
+        except (ValueError, KeyError, TypeError):
+            raise EmqxError("EMQX GET /clients: unexpected body") from None
+
+    def clean_authz_cache(self, clientid):
+        """True when the client existed (204), False when it was not connected (404)."""
+        return self._call("DELETE", f"/clients/{quote(clientid, safe='')}/authorization/cache", (204, 404)).status_code == 204
+
+    def kick(self, clientid):
+        return self._call("DELETE", f"/clients/{quote(clientid, safe='')}", (204, 404)).status_code == 204
+
+    def reset_node_caches(self):
+        """The 5.9+ node-wide authn/authz caches; 404 on 5.8, which has none."""
+        for path in ("/authorization/node_cache/reset", "/authentication/node_cache/reset"):
+            self._call("POST", path, (204, 404))
+
+    def disconnect_user(self, username):
+        """Clear the authz cache of and kick every session of ``username``; returns kicked ids.
+
+        The id itself is tried too: devices connect with clientid = device id, and on the mTLS
+        listener it is the certificate CN.
+        """
+        ids = list(dict.fromkeys([*self.client_ids(username), username]))
+        kicked = []
+        for clientid in ids:
+            self.clean_authz_cache(clientid)
+            if self.kick(clientid):
+                kicked.append(clientid)
+        self.reset_node_caches()
+        return kicked
+
+    def publish(self, topic, payload, qos=1, retain=True):
+        """Publish through the broker (no MQTT client here); returns EMQX's message id or None."""
+        body = {"topic": topic, "payload": json.dumps(payload, separators=(",", ":"), sort_keys=True),
+                "qos": qos, "retain": retain, "payload_encoding": "plain"}
+        resp = self._call("POST", "/publish", (200, 202), json=body)
+        try:
+            return resp.json().get("id")
+        except ValueError:
+            return None

@@ -1,0 +1,189 @@
+"""``sdiot devices add|import|list|show|rotate|revoke|decommission|config``: device provisioning.
+
+Secrets are printed once (``"password"`` with --json) and stored only as salted hashes. revoke
+and decommission also kick the live session through EMQX's REST API (SDIOT_EMQX_API_*).
+"""
+import json
+import os
+import sys
+
+from webhooks.auth_db import certs, device_config, lifecycle, provisioning
+from webhooks.auth_db.command import add_db_argument, auth_session, print_json
+from webhooks.auth_db.emqx_admin import EmqxAdmin
+from webhooks.auth_db.errors import EmqxError
+from webhooks.cli import CommandError
+from webhooks.device_types import BY_NAME
+
+
+def register(subparsers):
+    p = subparsers.add_parser("devices", help="provision, list, rotate, revoke and configure devices")
+    sub = p.add_subparsers(dest="devices_command", metavar="ACTION", required=True)
+
+    def action(name, func, help_text):
+        a = sub.add_parser(name, help=help_text)
+        add_db_argument(a)
+        a.add_argument("--json", action="store_true", help="machine-readable output")
+        a.set_defaults(func=func)
+        return a
+
+    a = action("add", _add, "add one device and print its secret (once)")
+    a.add_argument("--farm", required=True)
+    a.add_argument("--type", required=True, choices=sorted(BY_NAME))
+    a.add_argument("--id", required=True, help="device id, e.g. MM001")
+    a = action("import", _import, "add every device of a CSV (farm_id,device_type,device_id) or none")
+    a.add_argument("file")
+    a.add_argument("--out", help="write the secrets CSV here (0600) instead of standard output")
+    a = action("list", _list, "list devices")
+    a.add_argument("--farm")
+    a.add_argument("--type", choices=sorted(BY_NAME))
+    a.add_argument("--state", choices=["active", "inactive"])
+    a.add_argument("--limit", type=int, default=1000)
+    action("show", _show, "one device with its certificates and config").add_argument("id")
+    action("rotate", _rotate, "give a device a new secret (printed once)").add_argument("id")
+    for name, help_text in (("revoke", "deactivate a device, revoke its certificates, kick it"),
+                            ("decommission", "retire a device for good (id stays reserved)")):
+        a = action(name, _retire, help_text)
+        a.add_argument("id")
+        a.add_argument("--no-kick", action="store_true", help="do not call EMQX (no broker here)")
+    a = action("config", _config, "show or change a device's config; changes are published retained")
+    a.add_argument("id")
+    a.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="VALUE is JSON, else a string")
+    a.add_argument("--unset", action="append", default=[], metavar="KEY")
+    a.add_argument("--replace", action="store_true", help="replace the whole config with the --set keys")
+    a.add_argument("--no-publish", action="store_true", help="store only; publish later")
+
+
+def _emqx(args):
+    return None if getattr(args, "no_kick", False) else _emqx_or_none()
+
+
+def _emqx_or_none():
+    try:
+        return EmqxAdmin.from_env()
+    except EmqxError:
+        return None
+
+
+def _credentials(c, as_json):
+    if as_json:
+        print_json({"device_id": c.device_id, "farm_id": c.farm_id, "device_type": c.device_type, "password": c.password})
+    else:
+        print(f"{c.device_id} ({c.device_type}, farm {c.farm_id})\npassword (shown once, store it now): {c.password}")
+    return 0
+
+
+def _add(args):
+    with auth_session(args) as conn:
+        return _credentials(provisioning.add_device(conn, args.farm, args.type, args.id), args.json)
+
+
+def _progress(done, total):
+    width = 30
+    filled = width * done // max(total, 1)
+    print(f"\rimporting [{'#' * filled}{' ' * (width - filled)}] {done}/{total}", end="", file=sys.stderr)
+    if done == total:
+        print(file=sys.stderr)
+
+
+def _import(args):
+    try:
+        with open(args.file, newline="", encoding="utf-8") as fh:
+            lines = fh.read().splitlines()
+    except OSError as exc:
+        raise CommandError(f"{args.file}: {exc.strerror}") from None
+    with auth_session(args) as conn:
+        created = provisioning.import_devices(conn, provisioning.read_csv(lines), progress=_progress)
+    rows = ["device_id,farm_id,device_type,password"] + [
+        f"{c.device_id},{c.farm_id},{c.device_type},{c.password}" for c in created]
+    if args.out:
+        fd = os.open(args.out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write("\n".join(rows) + "\n")
+        print(f"imported {len(created)} devices; secrets in {args.out} (shown once)", file=sys.stderr)
+    elif args.json:
+        print_json([{"device_id": c.device_id, "farm_id": c.farm_id, "device_type": c.device_type,
+                     "password": c.password} for c in created])
+    else:
+        print("\n".join(rows))
+    return 0
+
+
+def _list(args):
+    active = None if args.state is None else args.state == "active"
+    with auth_session(args) as conn:
+        devices = provisioning.list_devices(conn, args.farm, args.type, active, limit=args.limit)
+    if args.json:
+        print_json(devices)
+        return 0
+    for d in devices:
+        print(f"{d['device_id']:10} {d['device_type']:14} {d['farm_id']:20} {d['state']}")
+    print(f"{len(devices)} device(s)", file=sys.stderr)
+    return 0
+
+
+def _show(args):
+    with auth_session(args) as conn:
+        device = provisioning.get_device(conn, args.id)
+        device["certificates"] = certs.list_for_device(conn, args.id)
+        device["config"] = device_config.get_config(conn, args.id)
+    if args.json:
+        print_json(device)
+    else:
+        for key, value in device.items():
+            print(f"{key:18} {json.dumps(value, default=str) if isinstance(value, (list, dict)) else value}")
+    return 0
+
+
+def _rotate(args):
+    with auth_session(args) as conn:
+        return _credentials(provisioning.rotate(conn, args.id), args.json)
+
+
+def _retire(args):
+    func = lifecycle.revoke if args.devices_command == "revoke" else lifecycle.decommission
+    with auth_session(args) as conn:
+        result = func(conn, args.id, _emqx(args))
+    if args.json:
+        print_json(result)
+    else:
+        print(f"{args.id}: {result['device']['state']}; certificates revoked: {', '.join(result['revoked_certificates']) or 'none'}")
+        if result["kicked"] is not None:
+            print(f"kicked: {', '.join(result['kicked']) or 'no live session'}")
+    if result["kick_error"] and not args.no_kick:
+        raise CommandError(f"{args.id} is {result['device']['state']} in the auth DB, but: {result['kick_error']}."
+                           f" Run the command again to retry (it is safe), or pass --no-kick")
+    return 0
+
+
+def _parse_set(items):
+    out = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        if not sep or not key:
+            raise CommandError(f"--set {item!r}: expected KEY=VALUE")
+        try:
+            out[key] = json.loads(raw)
+        except ValueError:
+            out[key] = raw
+    return out
+
+
+def _config(args):
+    changes = _parse_set(args.set)
+    with auth_session(args) as conn:
+        if changes or args.unset or args.replace:
+            record = device_config.set_config(conn, args.id, changes, merge=not args.replace, unset=args.unset)
+            if not args.no_publish:
+                emqx = _emqx_or_none()
+                if emqx is None:
+                    raise CommandError(f"stored config version {record['version']} but did not publish: set "
+                                       "SDIOT_EMQX_API_URL/_KEY/_SECRET (or pass --no-publish)")
+                record = device_config.publish(conn, emqx, args.id)
+        else:
+            record = device_config.get_config(conn, args.id)
+    if args.json:
+        print_json(record)
+    else:
+        print(f"{record['device_id']} config v{record['version']} (published v{record['published_version']}) -> {record['topic']}")
+        print(json.dumps(record["config"], indent=2, sort_keys=True))
+    return 0
