@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from webhooks import create_app, ingest
+from webhooks import create_app, pipeline
 from webhooks.store import StoreUnavailable
 from tests.conftest import PG_URL
 from tests.factories import AUTH, TOKEN, envelope, presence
@@ -27,7 +27,7 @@ def test_a_bug_in_binding_keeps_the_body_as_internal_error(ingest_url, monkeypat
     def broken(*_args, **_kwargs):
         raise ZeroDivisionError("boom")
 
-    monkeypatch.setattr(ingest, "bind", broken)
+    monkeypatch.setattr(pipeline, "bind", broken)
     app = create_app({"database_url": ingest_url, "webhook_tokens": (TOKEN,)})
     body = envelope()
     response = post(app.test_client(), body)

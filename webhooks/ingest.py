@@ -12,13 +12,11 @@ import time
 
 from flask import Blueprint, current_app, jsonify, request
 
-from webhooks import auth_tokens, metrics
-from webhooks.binding import bind
+from webhooks import auth_tokens, metrics, pipeline
 from webhooks.envelope import STREAMS
 from webhooks.errors import Rejected, TooLarge, Unauthorized, Unavailable
 from webhooks.health import draining
-from webhooks.presence import bind_presence
-from webhooks.store import StoreRejected, StoreUnavailable
+from webhooks.store import StoreUnavailable
 
 log = logging.getLogger(__name__)
 bp = Blueprint("ingest", __name__)
@@ -47,24 +45,16 @@ def _handle(stream):
             raise Unavailable("draining", "this pod is shutting down")
         body, too_large = _read_body(settings.max_body_bytes)
         if too_large:
+            metrics.REJECTED.labels(stream, "body_too_large").inc()
             _dead_letter(store, settings, stream, "body_too_large",
-                         f"over {settings.max_body_bytes} bytes", body)
+                         f"over {settings.max_body_bytes} bytes", body, truncated=True)
             raise TooLarge("body_too_large", f"the body is over {settings.max_body_bytes} bytes")
         try:
             decoded = json.loads(body)
         except (ValueError, RecursionError) as exc:
             raise Rejected("invalid_json", str(exc)[:300]) from None
-        if stream == "presence":
-            return _presence(store, decoded)
-        message = bind(decoded, stream, settings)
-        if settings.outbox_limit and store.pending_count() >= settings.outbox_limit:
-            raise Unavailable("outbox_full", "the outbox is over its limit; Odoo is behind")
-        try:
-            inserted = store.insert_message(message)
-        except StoreRejected as exc:
-            raise Rejected("unstorable", str(exc)[:300]) from None
-        status = "accepted" if inserted else "duplicate"
-        return jsonify(status=status, message_key=message.message_key, msg_id=message.msg_id), status
+        result = pipeline.accept(store, settings, stream, decoded)
+        return jsonify(result), result["status"]
     except Rejected as exc:
         return _reject(store, settings, stream, exc, body)
     except Unauthorized as exc:
@@ -90,17 +80,6 @@ def _read_body(limit):
     return data, False
 
 
-def _presence(store, decoded):
-    event = bind_presence(decoded)
-    if event.superseded:
-        return jsonify(status="accepted", applied=False, detail="superseded by a newer connection"), "accepted"
-    try:
-        applied = store.apply_presence(event)
-    except StoreRejected as exc:
-        raise Rejected("unstorable", str(exc)[:300]) from None
-    return jsonify(status="accepted", applied=applied), "accepted"
-
-
 def _reject(store, settings, stream, exc, body):
     metrics.REJECTED.labels(stream, exc.reason).inc()
     try:
@@ -112,11 +91,11 @@ def _reject(store, settings, stream, exc, body):
     return (jsonify(payload), 422), "rejected"
 
 
-def _dead_letter(store, settings, stream, reason, detail, body):
+def _dead_letter(store, settings, stream, reason, detail, body, truncated=False):
     limit = settings.dead_letter_body_bytes
     text = body[:limit].decode("utf-8", errors="backslashreplace").replace("\x00", "\\u0000")
     hints = _hints(body)
-    return store.insert_dead_letter(stream, reason, detail, text, len(body) > limit, **hints)
+    return store.insert_dead_letter(stream, reason, detail, text, truncated or len(body) > limit, **hints)
 
 
 def _hints(body):

@@ -70,8 +70,14 @@ class SQLStore:
 
     # -- operator commands ------------------------------------------------------------------------
     def dead_letters(self, reason=None, since=None, state="new", limit=1000):
-        since = None if since is None else self._ts(since)
-        rows = self._run(q.DEAD_LETTERS, (state, reason, reason, since, since, limit), fetch="all")
+        filters, params = "", [state]
+        if reason is not None:
+            filters += " AND reason = %s"
+            params.append(reason)
+        if since is not None:
+            filters += " AND received_at >= %s"
+            params.append(self._ts(since))
+        rows = self._run(q.DEAD_LETTERS.format(filters=filters), (*params, limit), fetch="all")
         return [dict(r) for r in rows]
 
     def mark_dead_letter_replayed(self, dead_letter_id):

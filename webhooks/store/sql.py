@@ -37,7 +37,7 @@ DEAD_LETTERS = """
 SELECT id, stream, reason, detail, body, body_truncated, msg_id, device_id, topic, received_at, state,
        replay_count
 FROM dead_letter
-WHERE state = %s AND (%s IS NULL OR reason = %s) AND (%s IS NULL OR received_at >= %s)
+WHERE state = %s {filters}
 ORDER BY id
 LIMIT %s
 """
