@@ -13,6 +13,13 @@ import sys
 COMMAND_MODULES = [
     "webhooks.cli.serve",
     "webhooks.cli.migrate",
+    "webhooks.cli.deadletters",
+    "webhooks.cli.forward",
+    "webhooks.cli.outbox",
+    "webhooks.cli.rules",
+    "webhooks.cli.devices",
+    "webhooks.cli.acl",
+    "webhooks.cli.certs",
 ]
 
 
