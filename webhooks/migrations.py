@@ -10,9 +10,12 @@ write lock.
 import hashlib
 import os
 import re
+import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+import psycopg
 
 from webhooks.db import DatabaseURL, connect
 
@@ -143,7 +146,7 @@ class Runner:
             self._check_tamper(applied)
             for m in self.migrations:
                 if m.version not in applied:
-                    self._apply(conn, m.up, m, record=True)
+                    self._apply_or_explain(conn, m.up, m, record=True)
                     done.append(m.version)
         return done
 
@@ -157,8 +160,20 @@ class Runner:
                 return None
             if not last.down:
                 raise MigrationError(f"{last.path} has no '{_DOWN}' section; it cannot be rolled back")
-            self._apply(conn, last.down, last, record=False)
+            self._apply_or_explain(conn, last.down, last, record=False)
             return last.version
+
+    def _apply_or_explain(self, conn, sql, m, record):
+        """Apply one file's section; a database error names the file and says nothing stayed."""
+        try:
+            self._apply(conn, sql, m, record)
+        except (psycopg.Error, sqlite3.Error) as exc:
+            section = "up" if record else "down"
+            raise MigrationError(
+                f"{m.path} ({section}) failed and was rolled back, nothing of it applied: "
+                f"{str(exc).strip().splitlines()[0]}. Fix the file (if it was never applied anywhere) "
+                "or add a new migration, then run again."
+            ) from exc
 
     def _apply(self, conn, sql, m, record):
         if self.url.dialect == "postgresql":
