@@ -3,7 +3,9 @@
 These back ``sdiot outbox stats|list|retry`` and the forwarder's outbox gauges. Both tables count:
 readings (``message``) and coalesced presence (``device_presence``).
 """
-from webhooks.forwarder.rows import decode, utcnow
+from datetime import datetime
+
+from webhooks.forwarder.rows import utcnow
 
 STATES = ("pending", "delivered", "failed")
 _ROWS_COLUMNS = {
@@ -35,7 +37,7 @@ def stats(conn):
             out[state] += counts[state]
     oldest = conn.execute("SELECT min(received_at) FROM message WHERE state = 'pending'").fetchone()[0]
     if isinstance(oldest, str):
-        oldest = decode({"received_at": oldest}, "stats", "sqlite")["received_at"]
+        oldest = datetime.fromisoformat(oldest)
     out["oldest_pending_age_seconds"] = (
         max(0.0, (utcnow() - oldest).total_seconds()) if oldest is not None else None)
     return out

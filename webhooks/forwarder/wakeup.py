@@ -26,6 +26,7 @@ class Wakeup:
         self.listen = listen and parsed.dialect == "postgresql"
         self.conn = None
         self.stopping = threading.Event()
+        self.waiting = False  # True while idle in wait(): observable, for operators' debuggers and tests
 
     def prepare(self):
         """LISTEN before the first claim, so no notification falls between the two."""
@@ -40,6 +41,13 @@ class Wakeup:
     def wait(self, timeout):
         """Return True when notified, False when the timeout passed (or a stop was requested)."""
         deadline = time.monotonic() + timeout
+        self.waiting = True
+        try:
+            return self._wait(deadline)
+        finally:
+            self.waiting = False
+
+    def _wait(self, deadline):
         while not self.stopping.is_set():
             left = deadline - time.monotonic()
             if left <= 0:
