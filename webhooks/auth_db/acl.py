@@ -11,7 +11,8 @@ Semantics from emqx/emqx:
   identical string; otherwise ``emqx_topic:match(words(Topic), words(Filter))``.
 - apps/emqx/src/emqx_topic.erl ``match/2`` on word lists: ``+`` matches one level, ``#`` the
   rest (including nothing); a *subscription* filter is matched against the rule filter the same
-  way, so rule ``a/#`` permits subscribing to ``a/+`` but rule ``a/+`` does not permit ``a/#``.
+  way, so rule ``a/#`` permits subscribing to ``a/+``. Quirk, reproduced: the ``+`` clause takes
+  any word, so rule ``a/+`` also permits subscribing to ``a/#`` (our ACL rows never end in ``+``).
   On word lists there is no special case for ``$`` topics (the ``$`` rule applies to binaries).
 - apps/emqx_auth/src/emqx_authz/emqx_authz.erl: a superuser is allowed before any source runs;
   no match falls through to ``authorization.no_match``.

@@ -6,6 +6,7 @@ connection (autocommit; multi-statement work runs in ``conn.transaction()``), so
 HTTP API share them.
 """
 import csv
+import re
 from dataclasses import dataclass
 
 import psycopg
@@ -17,6 +18,7 @@ from webhooks.device_types import BY_NAME, DEVICE_ID_RE, FARM_ID_RE
 DEVICE_COLUMNS = ("username", "role", "device_type", "farm_id", "active", "is_superuser", "created_at",
                   "updated_at", "rotated_at", "revoked_at", "decommissioned_at")
 CSV_FIELDS = ("farm_id", "device_type", "device_id")
+_SERVICE_RE = re.compile(r"^[a-z][a-z0-9_-]{2,63}$")
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,23 @@ def _insert(conn, farm_id, device_type, device_id):
 def add_device(conn, farm_id, device_type, device_id):
     validate(farm_id, device_type, device_id)
     return _insert(conn, farm_id, device_type, device_id)
+
+
+def add_service_user(conn, username, role="backend", farm_id=None):
+    """A platform service client (role backend): every farm, or one farm when ``farm_id`` is set."""
+    if not isinstance(username, str) or DEVICE_ID_RE.match(username) or not _SERVICE_RE.match(username):
+        raise InvalidDevice(f"service user name {username!r} must match {_SERVICE_RE.pattern} (and not be a device id)")
+    if farm_id is not None and not FARM_ID_RE.match(farm_id):
+        raise InvalidDevice(f"farm id {farm_id!r} must match {FARM_ID_RE.pattern}")
+    password, digest, salt = _new_hash()
+    try:
+        conn.execute("INSERT INTO mqtt_user (username, role, farm_id, password_hash, salt) VALUES (%s, %s, %s, %s, %s)",
+                     (username, role, farm_id, digest, salt))
+    except psycopg.errors.UniqueViolation:
+        raise DeviceExists(f"user {username} already exists") from None
+    except psycopg.errors.IntegrityError as exc:
+        raise InvalidDevice(f"user {username}: {exc.diag.message_primary}") from None
+    return Credentials(username, farm_id, None, password)
 
 
 def read_csv(lines):

@@ -30,6 +30,9 @@ def register(subparsers):
     a.add_argument("--farm", required=True)
     a.add_argument("--type", required=True, choices=sorted(BY_NAME))
     a.add_argument("--id", required=True, help="device id, e.g. MM001")
+    a = action("add-backend", _add_backend, "add a platform service user (role backend) and print its secret")
+    a.add_argument("--name", required=True, help="lowercase, e.g. odoo-bridge")
+    a.add_argument("--farm", help="limit it to one farm (default: every farm)")
     a = action("import", _import, "add every device of a CSV (farm_id,device_type,device_id) or none")
     a.add_argument("file")
     a.add_argument("--out", help="write the secrets CSV here (0600) instead of standard output")
@@ -68,13 +71,18 @@ def _credentials(c, as_json):
     if as_json:
         print_json({"device_id": c.device_id, "farm_id": c.farm_id, "device_type": c.device_type, "password": c.password})
     else:
-        print(f"{c.device_id} ({c.device_type}, farm {c.farm_id})\npassword (shown once, store it now): {c.password}")
+        print(f"{c.device_id} ({c.device_type or 'backend'}, farm {c.farm_id or 'all'})\npassword (shown once, store it now): {c.password}")
     return 0
 
 
 def _add(args):
     with auth_session(args) as conn:
         return _credentials(provisioning.add_device(conn, args.farm, args.type, args.id), args.json)
+
+
+def _add_backend(args):
+    with auth_session(args) as conn:
+        return _credentials(provisioning.add_service_user(conn, args.name, farm_id=args.farm), args.json)
 
 
 def _progress(done, total):
