@@ -93,3 +93,14 @@ def _free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def test_bench_runs_small_and_prints_its_figures(pg_available, capsys):
+    """The benchmark (tiny parameters) prints per-RPC readings, throughput, ratio and percentiles."""
+    from webhooks.forwarder import bench
+
+    assert bench.main(["--rows", "40", "--baseline-rows", "4", "--batch-size", "20", "--rate", "50",
+                       "--seconds", "0.4", "--service-ms", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "40/40 rows" in out and "20.0 readings per Odoo RPC" in out
+    assert "ratio batched / batch-1" in out and "p95" in out and "20/20 delivered" in out
