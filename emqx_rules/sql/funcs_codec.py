@@ -1,0 +1,105 @@
+"""Hashes and encodings (emqx_rule_funcs: md5/1, sha/1, sha256/1, hash/2, base64_*,
+bin2hexstr/1, hexstr2bin/1).
+
+Strings here are EMQX binaries holding UTF-8 text. A function whose result is arbitrary bytes
+(base64_decode of binary data, hexstr2bin) can only be represented when the bytes are UTF-8;
+otherwise we refuse (RuleError) rather than invent a value.
+"""
+import base64
+import binascii
+import hashlib
+
+from .errors import BadArg, RuleError
+from .registry import sql_function
+from .strings_core import binary
+from .values import UNDEFINED
+
+_ALGORITHMS = {"md5": "md5", "sha": "sha1", "sha1": "sha1", "sha224": "sha224",
+               "sha256": "sha256", "sha384": "sha384", "sha512": "sha512",
+               "sha3_224": "sha3_224", "sha3_256": "sha3_256", "sha3_384": "sha3_384",
+               "sha3_512": "sha3_512", "blake2b": "blake2b", "blake2s": "blake2s"}
+
+
+def _bytes_to_text(data, name):
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise RuleError(f"{name}: the result is binary data the evaluator cannot represent"
+                        ) from None
+
+
+def _hash(algorithm, data, name):
+    return hashlib.new(_ALGORITHMS[algorithm], binary(data, name).encode()).hexdigest()
+
+
+@sql_function("md5", 1)
+def md5(s):
+    return _hash("md5", s, "md5")
+
+
+@sql_function("sha", 1)
+def sha(s):
+    return _hash("sha", s, "sha")
+
+
+@sql_function("sha256", 1)
+def sha256(s):
+    return _hash("sha256", s, "sha256")
+
+
+@sql_function("hash", 2)
+def hash_(algorithm, data):
+    if data is None or data is UNDEFINED:
+        raise BadArg("hash: null data")
+    if data is True or data is False:
+        data = "true" if data else "false"
+    if algorithm not in _ALGORITHMS:
+        raise BadArg(f"unknown_hash_algorithm {algorithm!r}")
+    return _hash(algorithm, data, "hash")
+
+
+def _b64_opts(opts):
+    padding, urlsafe = True, False
+    for opt in opts:
+        if opt == "no_padding":
+            padding = False
+        elif opt == "urlsafe":
+            urlsafe = True
+    return padding, urlsafe
+
+
+@sql_function("base64_encode", 1, 2, 3)
+def base64_encode(data, *opts):
+    raw = binary(data, "base64_encode").encode()
+    padding, urlsafe = _b64_opts(opts)
+    out = (base64.urlsafe_b64encode if urlsafe else base64.b64encode)(raw).decode()
+    return out if padding else out.rstrip("=")
+
+
+@sql_function("base64_decode", 1, 2, 3)
+def base64_decode(data, *opts):
+    text = binary(data, "base64_decode")
+    padding, urlsafe = _b64_opts(opts)
+    if not padding:
+        text += "=" * (-len(text) % 4)
+    try:
+        if urlsafe:
+            text = text.replace("-", "+").replace("_", "/")
+        raw = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError) as e:
+        raise BadArg(f"base64_decode: {e}") from None
+    return _bytes_to_text(raw, "base64_decode")
+
+
+@sql_function("bin2hexstr", 1)
+def bin2hexstr(data):
+    return binary(data, "bin2hexstr").encode().hex().upper()
+
+
+@sql_function("hexstr2bin", 1)
+def hexstr2bin(data):
+    try:
+        raw = bytes.fromhex(binary(data, "hexstr2bin"))
+    except ValueError as e:
+        raise BadArg(f"hexstr2bin: {e}") from None
+    return _bytes_to_text(raw, "hexstr2bin")

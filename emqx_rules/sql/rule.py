@@ -1,0 +1,109 @@
+"""A compiled rule: FROM matching, then SELECT or FOREACH, then the JSON EMQX would send.
+
+Parsing and compiling happen once per SQL text (`compile_rule` is cached); `evaluate` does only
+the per-message work. The output is what the HTTP action's body decodes to: one dict for a
+SELECT, one per emitted element for FOREACH, [] when FROM does not match or WHERE is false.
+"""
+import functools
+
+from .compiler import Scope, compile_cond
+from .errors import RuleRuntimeError
+from .parser import parse
+from .codegen import compile_fields
+from .select import compile_collect
+from .state import EvalState
+from .topics import compile_sources
+from .values import PAYLOAD_ATOM, to_output
+
+_MAP = Scope("map")
+
+
+class CompiledRule:
+    """One rule SQL, ready to evaluate many messages."""
+
+    def __init__(self, sql):
+        stmt = parse(sql)
+        self.sql = sql
+        self.from_topics = list(stmt.from_)
+        self.is_foreach = stmt.is_foreach
+        self._matches = compile_sources(self.from_topics)
+        self._where = compile_cond(stmt.where, _MAP) if stmt.where is not None else None
+        if stmt.is_foreach:
+            self._collect = compile_collect(stmt.fields)
+            self._do = compile_fields(stmt.doeach) if stmt.doeach else None
+            self._incase = compile_cond(stmt.incase, _MAP) if stmt.incase is not None else None
+        else:
+            self._fields = compile_fields(stmt.fields)
+
+    def __repr__(self):
+        return f"CompiledRule({self.sql!r})"
+
+    def matches(self, context):
+        return self._matches(context.get("event", "message.publish"), context.get("topic"))
+
+    def evaluate(self, context, rule_id=None, namespace="global"):
+        """The decoded JSON bodies EMQX would send for this event (see module docstring)."""
+        if not self._matches(context.get("event", "message.publish"), context.get("topic")):
+            return []
+        cols = _columns(context, rule_id, namespace)
+        st = EvalState()
+        if not self.is_foreach:
+            selected = self._fields(cols, st)
+            if self._where is not None and not _where_true(self._where({**cols, **selected}, st)):
+                return []
+            return [_encode(selected)]
+        selected, (item_key, items) = self._collect(cols, st)
+        merged = {**cols, **selected}
+        if self._where is not None and not _where_true(self._where(merged, st)):
+            return []
+        out = []
+        for item in items:
+            with_item = {**merged, item_key: item}
+            if self._incase is not None:
+                keep = self._incase(with_item, st)
+                if keep is not True and keep is not False:
+                    raise RuleRuntimeError(f"INCASE gave the non-boolean {keep!r}")
+                if not keep:
+                    continue
+            out.append(_encode(self._do(with_item, st) if self._do else with_item))
+        return out
+
+
+def _where_true(result):
+    if result is True:
+        return True
+    if result is False:
+        return False
+    raise RuleRuntimeError(f"WHERE gave the non-boolean {result!r}")
+
+
+def _encode(value):
+    try:
+        return to_output(value)
+    except ValueError as e:
+        raise RuleRuntimeError(f"the output cannot be JSON-encoded: {e}") from None
+
+
+def _columns(context, rule_id, namespace):
+    cols = dict(context)
+    if "payload" in cols:
+        cols[PAYLOAD_ATOM] = cols.pop("payload")
+    meta = cols.get("metadata")
+    meta = dict(meta) if type(meta) is dict else {}
+    if rule_id is not None:
+        meta["rule_id"] = rule_id
+    if namespace is not None:
+        meta["namespace"] = namespace
+    cols["metadata"] = meta
+    return cols
+
+
+@functools.lru_cache(maxsize=1024)
+def compile_rule(sql):
+    """Parse and compile once per SQL text."""
+    return CompiledRule(sql)
+
+
+def evaluate(sql, context, rule_id=None, namespace="global"):
+    """emqx_rules.evaluate: what EMQX would send for `context` (the event's column map)."""
+    return compile_rule(sql).evaluate(context, rule_id=rule_id, namespace=namespace)
