@@ -1,0 +1,145 @@
+"""The farm CA and device certificates: `sdiot ca init`, `sdiot certs issue|revoke|crl|expiring`."""
+import json
+import os
+import stat
+
+import psycopg
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from webhooks.cli import main
+from webhooks.migrations import migrate_up
+
+CRL_URL = "http://crl.farm.test/farm-ca.crl"
+
+
+@pytest.fixture
+def env(empty_pg_url, tmp_path, monkeypatch, capsys):
+    migrate_up("auth", empty_pg_url)
+    monkeypatch.setenv("SDIOT_AUTH_DATABASE_URL", empty_pg_url)
+    monkeypatch.setenv("SDIOT_CA_DIR", str(tmp_path / "ca"))
+    assert main(["ca", "init", "--crl-url", CRL_URL]) == 0
+    for device_id, device_type in (("MM001", "milk_meter"), ("TS001", "temperature")):
+        assert main(["devices", "add", "--farm", "farm1", "--type", device_type, "--id", device_id]) == 0
+    capsys.readouterr()
+    return {"url": empty_pg_url, "ca": tmp_path / "ca", "out": tmp_path / "out"}
+
+
+def _issue(env, capsys, device_id="MM001", *extra):
+    assert main(["certs", "issue", device_id, "--out-dir", str(env["out"]), "--json", *extra]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def _ca_cert(env):
+    return x509.load_pem_x509_certificate((env["ca"] / "ca.cert.pem").read_bytes())
+
+
+def test_ca_key_is_private_and_never_in_the_db(env):
+    """The CA key file is 0600 in a 0700 folder, and no auth DB column holds key material."""
+    assert stat.S_IMODE(os.stat(env["ca"] / "ca.key.pem").st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(env["ca"]).st_mode) == 0o700
+    with psycopg.connect(env["url"]) as conn:
+        dump = json.dumps(conn.execute("SELECT to_jsonb(c) FROM device_certificate c").fetchall())
+    assert "PRIVATE KEY" not in dump
+
+
+def test_ca_init_refuses_to_overwrite(env, capsys):
+    """A second `ca init` would orphan every certificate; it is refused without --force."""
+    assert main(["ca", "init"]) == 1
+    assert "--force" in capsys.readouterr().err
+
+
+def test_issued_certificate_verifies_against_the_ca(env, capsys):
+    """CN = device id, client-auth usage, signed by the farm CA, recorded in the auth DB."""
+    record = _issue(env, capsys)
+    cert = x509.load_pem_x509_certificate((env["out"] / "MM001.cert.pem").read_bytes())
+    ca = _ca_cert(env)
+    cert.verify_directly_issued_by(ca)
+    assert cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == "MM001"
+    eku = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    assert list(eku) == [ExtendedKeyUsageOID.CLIENT_AUTH]
+    assert cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca is False
+    cdp = cert.extensions.get_extension_for_class(x509.CRLDistributionPoints).value
+    assert cdp[0].full_name[0].value == CRL_URL
+    assert record["serial"] == format(cert.serial_number, "x")
+    assert stat.S_IMODE(os.stat(env["out"] / "MM001.key.pem").st_mode) == 0o600
+    key = serialization.load_pem_private_key((env["out"] / "MM001.key.pem").read_bytes(), None)
+    assert key.public_key().public_numbers() == cert.public_key().public_numbers()
+
+
+def test_issue_from_a_csr_keeps_the_key_on_the_device(env, tmp_path, capsys):
+    """With --csr the certificate carries the CSR's key and no key file is written."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    csr = (x509.CertificateSigningRequestBuilder()
+           .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "TS001")])).sign(key, hashes.SHA256()))
+    (tmp_path / "ts.csr").write_bytes(csr.public_bytes(serialization.Encoding.PEM))
+    _issue(env, capsys, "TS001", "--csr", str(tmp_path / "ts.csr"))
+    cert = x509.load_pem_x509_certificate((env["out"] / "TS001.cert.pem").read_bytes())
+    assert cert.public_key().public_numbers() == key.public_key().public_numbers()
+    assert not (env["out"] / "TS001.key.pem").exists()
+
+
+def test_csr_for_another_device_is_refused(env, tmp_path, capsys):
+    """A CSR whose CN names a different device is refused."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    csr = (x509.CertificateSigningRequestBuilder()
+           .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "MM001")])).sign(key, hashes.SHA256()))
+    (tmp_path / "bad.csr").write_bytes(csr.public_bytes(serialization.Encoding.PEM))
+    assert main(["certs", "issue", "TS001", "--csr", str(tmp_path / "bad.csr"), "--out-dir", str(env["out"])]) == 1
+    assert "must be the device id" in capsys.readouterr().err
+
+
+def test_revoked_serials_appear_in_the_crl(env, capsys):
+    """Revoked serials (and only those) are in a CRL signed by the CA with the extensions EMQX needs."""
+    revoked = _issue(env, capsys)["serial"]
+    kept = _issue(env, capsys, "TS001")["serial"]
+    assert main(["certs", "revoke", "MM001", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["revoked"] == [revoked]
+    assert main(["certs", "crl"]) == 0
+    crl = x509.load_pem_x509_crl((env["ca"] / "crl.pem").read_bytes())
+    ca = _ca_cert(env)
+    assert crl.is_signature_valid(ca.public_key()) and crl.issuer == ca.subject
+    assert crl.get_revoked_certificate_by_serial_number(int(revoked, 16)) is not None
+    assert crl.get_revoked_certificate_by_serial_number(int(kept, 16)) is None
+    reason = crl.get_revoked_certificate_by_serial_number(int(revoked, 16)).extensions.get_extension_for_class(x509.CRLReason)
+    assert reason.value.reason == x509.ReasonFlags.key_compromise
+    idp = crl.extensions.get_extension_for_class(x509.IssuingDistributionPoint)
+    assert idp.critical and idp.value.full_name[0].value == CRL_URL and idp.value.only_contains_user_certs
+    aki = crl.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier).value
+    assert aki.key_identifier == ca.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest
+    first = crl.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number
+    assert main(["certs", "crl", "--der"]) == 0
+    der = x509.load_der_x509_crl((env["ca"] / "crl.der").read_bytes())
+    assert der.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number == first + 1
+
+
+def test_revoking_the_device_revokes_its_certificates(env, capsys):
+    """`sdiot devices revoke` also revokes the device's certificates, so the next CRL lists them."""
+    serial = _issue(env, capsys)["serial"]
+    assert main(["devices", "revoke", "MM001", "--no-kick"]) == 0
+    main(["certs", "crl"])
+    crl = x509.load_pem_x509_crl((env["ca"] / "crl.pem").read_bytes())
+    assert crl.get_revoked_certificate_by_serial_number(int(serial, 16)) is not None
+    assert main(["certs", "issue", "MM001", "--out-dir", str(env["out"])]) == 1  # no new cert for it
+
+
+def test_expiring_lists_certificates_within_the_window(env, capsys):
+    """expiring --days N lists unrevoked certificates of active devices ending within N days."""
+    short = _issue(env, capsys, "MM001", "--days", "10")["serial"]
+    _issue(env, capsys, "TS001", "--days", "365")
+    assert main(["certs", "expiring", "--days", "30", "--json"]) == 0
+    assert [r["serial"] for r in json.loads(capsys.readouterr().out)] == [short]
+    assert main(["certs", "revoke", "MM001"]) == 0
+    capsys.readouterr()
+    assert main(["certs", "expiring", "--days", "30", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == []
+
+
+def test_missing_ca_is_a_clean_error(env, tmp_path, capsys, monkeypatch):
+    """Without a CA, issue says to run `sdiot ca init`."""
+    monkeypatch.setenv("SDIOT_CA_DIR", str(tmp_path / "nothing"))
+    assert main(["certs", "issue", "MM001"]) == 1
+    assert "sdiot ca init" in capsys.readouterr().err
