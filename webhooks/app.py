@@ -4,7 +4,7 @@ import logging
 from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
 
-from webhooks import config, health, ingest, metrics, validation
+from webhooks import config, health, ingest, metrics, status_page, validation
 from webhooks.store import open_store
 
 log = logging.getLogger(__name__)
@@ -21,10 +21,12 @@ def build(test_config=None):
     app.config.setdefault("JSON_SORT_KEYS", False)
 
     validation.load_all()  # compile every schema once, at start, not on a request
-    app.extensions["sdiot_store"] = open_store(settings.database_url, pool_size=settings.pool_size)
+    app.extensions["sdiot_store"] = open_store(settings.database_url, pool_size=settings.pool_size,
+                                                group_commit=settings.group_commit)
 
     app.register_blueprint(health.bp)
     app.register_blueprint(ingest.bp)
+    status_page.init_app(app)
     metrics.init_app(app)
     _register_error_handlers(app)
     return app

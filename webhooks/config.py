@@ -27,6 +27,8 @@ class Settings:
     # Past this many undelivered rows the tier answers 503 so EMQX buffers instead (0 = no limit).
     outbox_limit: int = 1_000_000
     pool_size: int = 8
+    # PostgreSQL: concurrent requests share one INSERT and commit (see webhooks/store/group_commit.py).
+    group_commit: bool = True
     extra: dict = field(default_factory=dict)
 
 
@@ -43,6 +45,7 @@ _ENV = {
     "retry_after_seconds": ("SDIOT_RETRY_AFTER_SECONDS", int),
     "outbox_limit": ("SDIOT_OUTBOX_LIMIT", int),
     "pool_size": ("SDIOT_DB_POOL_SIZE", int),
+    "group_commit": ("SDIOT_GROUP_COMMIT", lambda v: v.strip().lower() not in ("0", "false", "no", "off")),
 }
 
 

@@ -1,14 +1,20 @@
 """Payload validation: JSON Schemas (draft 2020-12) per device type and kind, built once per process.
 
-``validate(device_type, kind, payload_text)`` parses the raw MQTT payload, bounds its depth and
-characters, and checks it against the schema, raising ``Rejected`` with a precise reason and a
+``parse_payload`` parses the raw MQTT payload and bounds its depth and characters;
+``check_schema`` checks it against the schema, raising ``Rejected`` with a precise reason and a
 detail naming the offending field.
+
+Two validators per schema: jsonschema-rs (compiled, ~1 µs a payload, formats enforced) answers
+"valid?" on the hot path; python-jsonschema explains a failure (its ``best_match`` names the field
+and rule). A payload is accepted only when the fast validator accepts it; a differential test
+keeps the two in agreement.
 """
 import json
 import re
 from functools import lru_cache
 from pathlib import Path
 
+import jsonschema_rs
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import best_match
 
@@ -30,9 +36,15 @@ def _validator(name):
     return Draft202012Validator(schema, format_checker=FormatChecker())
 
 
+@lru_cache(maxsize=None)
+def _fast_validator(name):
+    return jsonschema_rs.validator_for(_validator(name).schema, validate_formats=True)
+
+
 def load_all():
     """Build every validator now (at app start), so no request pays for it."""
-    return {p.name.split(".")[0]: _validator(p.name.split(".")[0]) for p in SCHEMA_DIR.glob("*.v1.json")}
+    names = [p.name.split(".")[0] for p in SCHEMA_DIR.glob("*.v1.json")]
+    return {name: (_validator(name), _fast_validator(name)) for name in names}
 
 
 def schema_id(device_type, kind):
@@ -75,10 +87,12 @@ def _where(error):
 
 def check_schema(device_type, kind, payload):
     """Raise Rejected('schema_violation') naming the field and the rule it breaks."""
-    validator = _validator(schema_name(device_type, kind))
-    error = next(validator.iter_errors(payload), None)
-    if error is None:
+    name = schema_name(device_type, kind)
+    if _fast_validator(name).is_valid(payload):
         return
-    error = best_match(validator.iter_errors(payload))
+    error = best_match(_validator(name).iter_errors(payload))
+    if error is None:  # the explainer found nothing: report the fast validator's own finding
+        fast = next(_fast_validator(name).iter_errors(payload))
+        raise Rejected("schema_violation", f"${fast.instance_path}: {fast.message}"[:300])
     message = error.message if len(error.message) <= 200 else error.message[:200] + "…"
     raise Rejected("schema_violation", f"{_where(error)}: {message} ({error.validator})")

@@ -1,8 +1,9 @@
-"""PostgreSQL store: a per-process pool, one autocommit round trip per write.
+"""PostgreSQL store: a per-process pool; accepted messages are written by group commit.
 
-An autocommitted ``INSERT … ON CONFLICT DO NOTHING RETURNING`` is a single network round trip
-and a synchronous commit; concurrent commits share WAL flushes (PostgreSQL's own group commit).
-The pool opens lazily in the process that uses it, so gunicorn workers never share sockets.
+Concurrent requests' messages go to the database as one ``INSERT … SELECT FROM unnest(…) ON
+CONFLICT DO NOTHING RETURNING`` in one autocommit round trip (see group_commit.py); the query
+text does not depend on the batch size, so it is prepared once per connection. The pool opens
+lazily in the process that uses it, so gunicorn workers never share sockets.
 """
 import os
 import threading
@@ -11,14 +12,28 @@ import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from webhooks.store import StoreRejected, StoreUnavailable
+from webhooks.store import sql as q
 from webhooks.store.base import SQLStore
+from webhooks.store.group_commit import GroupCommitter
+
+INSERT_MESSAGES = """
+INSERT INTO message (message_key, device_ts, device_id, kind, device_type, farm_id, msg_id, topic,
+                     received_at, stored_at, payload, schema_id, odoo_model, next_attempt_at)
+SELECT k, ts, d, kd, dt, f, m, t, r, %(now)s, p::jsonb, s, o, %(now)s
+FROM unnest(%(k)s::text[], %(ts)s::timestamptz[], %(d)s::text[], %(kd)s::text[], %(dt)s::text[],
+            %(f)s::text[], %(m)s::text[], %(t)s::text[], %(r)s::timestamptz[], %(p)s::text[],
+            %(s)s::text[], %(o)s::text[]) AS u(k, ts, d, kd, dt, f, m, t, r, p, s, o)
+ON CONFLICT DO NOTHING
+RETURNING message_key
+"""
 
 
 class PostgresStore(SQLStore):
     dialect = "postgresql"
 
-    def __init__(self, url, pool_size=8, pool_timeout=5.0, **_options):
+    def __init__(self, url, pool_size=8, pool_timeout=5.0, group_commit=True, **_options):
         super().__init__()
+        self._committer = GroupCommitter(self._write_messages) if group_commit else None
         self.conninfo = url.target
         self.pool_size = pool_size
         self.pool_timeout = pool_timeout
@@ -46,12 +61,37 @@ class PostgresStore(SQLStore):
                     self._pool_pid = os.getpid()
         return self._pool
 
+    def insert_message(self, m):
+        if self._committer is None:
+            return super().insert_message(m)
+        return self._committer.submit(m)
+
+    def _write_messages(self, batch):
+        """One statement for the batch; True for each message that was new, in batch order."""
+        now = q.utcnow()
+        params = {"now": now, "k": [], "ts": [], "d": [], "kd": [], "dt": [], "f": [], "m": [], "t": [], "r": [],
+                  "p": [], "s": [], "o": []}
+        for m in batch:
+            for key, value in (("k", m.message_key), ("ts", m.device_ts), ("d", m.device_id), ("kd", m.kind),
+                               ("dt", m.device_type), ("f", m.farm_id), ("m", m.msg_id), ("t", m.topic),
+                               ("r", m.received_at), ("p", m.payload_text), ("s", m.schema_id),
+                               ("o", m.odoo_model)):
+                params[key].append(value)
+        inserted = {row[0] for row in self._run(INSERT_MESSAGES, params, fetch="all_tuples")}
+        results = []
+        for m in batch:  # two copies of one key in a batch: the first is new, the second a duplicate
+            results.append(m.message_key in inserted)
+            inserted.discard(m.message_key)
+        return results
+
     def _run(self, sql, params=(), fetch="one"):
         try:
             with self.pool().connection() as conn:
                 cur = conn.execute(sql, params)
                 if fetch == "one":
                     return cur.fetchone()
+                if fetch == "all_tuples":
+                    return cur.fetchall()
                 if fetch == "all":
                     cols = [d.name for d in cur.description]
                     return [dict(zip(cols, row)) for row in cur.fetchall()]

@@ -1,0 +1,149 @@
+"""``sdiot bench ingest``: the tier under gunicorn on PostgreSQL vs a bare Flask ceiling, same run.
+
+Both servers run with the same gunicorn settings and are driven by the same client over
+loopback with the same request mix (valid, duplicate, invalid). The tier's figures are only
+worth something next to the ceiling measured on this machine a minute earlier, so the last
+line is the ratio.
+"""
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+import psycopg
+
+from webhooks.bench.loadgen import build_request, run_load
+from webhooks.migrations import migrate_up
+
+ROOT = Path(__file__).resolve().parents[2]
+TOKEN = "bench-" + uuid.uuid4().hex
+READINGS = {
+    "milk_meters": ("MM", lambda r: {"animal_id": f"COW-{r.randint(1, 400)}", "yield_liters": round(r.uniform(8, 20), 2),
+                                     "quality": {"fat_percentage": round(r.uniform(3.4, 4.6), 2)}}),
+    "temperature": ("TS", lambda r: {"temperature": round(r.uniform(2.5, 4.5), 2), "location_type": "bulk_tank"}),
+    "collars": ("AC", lambda r: {"animal_id": f"COW-{r.randint(1, 400)}", "activity_level": r.randint(0, 100)}),
+    "feeders": ("FD", lambda r: {"quantity_kg": round(r.uniform(0.5, 4), 2), "status": "dispensing"}),
+    "gates": ("GT", lambda r: {"event": "passage", "direction": r.choice(["in", "out"])}),
+    "waterers": ("WT", lambda r: {"consumption_liters": round(r.uniform(1, 30), 1)}),
+    "environmental": ("EN", lambda r: {"temperature": round(r.uniform(5, 28), 1), "humidity": r.randint(40, 95)}),
+}
+
+
+def make_bodies(count, seed=7):
+    """EMQX-shaped bodies: 80 % new readings, 10 % resends (duplicates), 10 % invalid."""
+    rnd = random.Random(seed)
+    now_ms = int(time.time() * 1000)
+    bodies, sent = [], []
+    for i in range(count):
+        roll = rnd.random()
+        if roll < 0.10 and sent:
+            body = dict(rnd.choice(sent), msg_id=uuid.uuid4().hex.upper())
+        else:
+            path = rnd.choice(list(READINGS))
+            prefix, fields = READINGS[path]
+            device = f"{prefix}{rnd.randint(1, 500):04d}"
+            ts = now_ms - rnd.randint(0, 3_600_000)
+            payload = {"device_id": device, "timestamp": _iso(ts), "seq": i, **fields(rnd)}
+            if roll > 0.90:
+                payload["timestamp"] = "yesterday"  # invalid: schema_violation
+            body = {"msg_id": uuid.uuid4().hex.upper(), "topic": f"dairy/farm-bench/{path}/{device}/data",
+                    "farm_id": "farm-bench", "device_path": path, "device_id": device, "kind": "data",
+                    "clientid": device, "username": device, "qos": 1, "received_at": now_ms,
+                    "payload": json.dumps(payload)}
+            if roll <= 0.90:
+                sent.append(body)
+        bodies.append(json.dumps(body).encode())
+    return bodies
+
+
+def _iso(ms):
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms / 1000)) + f".{ms % 1000:03d}Z"
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def scratch_database(admin_url):
+    name = f"sdiot_bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = admin_url.rsplit("/", 1)[0] + "/" + name
+    try:
+        migrate_up("ingest", url)
+        yield url
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def gunicorn(app, env, workers, threads):
+    port = _free_port()
+    metrics_dir = tempfile.mkdtemp(prefix="sdiot-bench-prom-")
+    cmd = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "--bind", f"127.0.0.1:{port}",
+           "--workers", str(workers), "--threads", str(threads), "--log-level", "warning", app]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env, "PROMETHEUS_MULTIPROC_DIR": metrics_dir},
+                            stdout=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"gunicorn for {app} did not start") from None
+                time.sleep(0.1)
+        yield port
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def measure(app, env, bodies, seconds, concurrency, workers, threads, warmup):
+    with gunicorn(app, env, workers, threads) as port:
+        requests = [build_request("127.0.0.1", "/v1/ingest/telemetry", b, TOKEN) for b in bodies]
+        run_load("127.0.0.1", port, requests[:warmup], 60, concurrency)  # warm pools and caches
+        return run_load("127.0.0.1", port, requests[warmup:], seconds, concurrency)
+
+
+def run(admin_url, seconds=10, concurrency=32, workers=None, threads=8, out=print):
+    workers = workers or os.cpu_count() or 2
+    warmup = 2000
+    bodies = make_bodies(warmup + 9000 * seconds)
+    common = {"SDIOT_WORKERS": str(workers), "SDIOT_THREADS": str(threads), "SDIOT_DB_POOL_SIZE": str(threads)}
+    out(f"gunicorn gthread: {workers} workers x {threads} threads; client: {concurrency} keep-alive connections, "
+        f"{seconds}s per run; mix 80% new / 10% duplicate / 10% invalid")
+    bare = measure("webhooks.bench.bare:create_bare_app()", common, bodies, seconds, concurrency, workers, threads,
+                   warmup)
+    with scratch_database(admin_url) as url:
+        env = {**common, "SDIOT_DATABASE_URL": url, "SDIOT_WEBHOOK_TOKENS": TOKEN}
+        tier = measure("webhooks:create_app()", env, bodies, seconds, concurrency, workers, threads, warmup)
+        with psycopg.connect(url) as conn:
+            stored = conn.execute("SELECT count(*) FROM message").fetchone()[0]
+            dead = conn.execute("SELECT count(*) FROM dead_letter").fetchone()[0]
+    accepted = tier.statuses[200]
+    out(f"{'run':10} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}  statuses")
+    for name, r in (("bare", bare), ("tier", tier)):
+        out(f"{name:10} {r.rate:9.0f} {r.percentile(50) * 1000:8.2f} {r.percentile(99) * 1000:8.2f} "
+            f"{r.errors + sum(v for k, v in r.statuses.items() if k >= 500):7}  {dict(sorted(r.statuses.items()))}")
+    out(f"tier: {accepted / tier.seconds:.0f} msg/s answered 200 (accepted or duplicate); rows stored {stored}, "
+        f"dead letters {dead} (warm-up included)")
+    ratio = tier.rate / bare.rate if bare.rate else 0.0
+    out(f"ratio tier/bare: {ratio:.2f}")
+    return {"bare": bare, "tier": tier, "ratio": ratio, "stored": stored, "dead_letters": dead}

@@ -1,0 +1,24 @@
+"""``sdiot bench ingest [--seconds N] [--concurrency C]``."""
+import os
+
+from webhooks.bench import ingest
+
+
+def register(subparsers):
+    p = subparsers.add_parser("bench", help="benchmarks that print figures against a same-run baseline")
+    sub = p.add_subparsers(dest="bench", required=True)
+    s = sub.add_parser("ingest", help="the tier on PostgreSQL vs a bare Flask ceiling (last line: the ratio)")
+    s.add_argument("--seconds", type=int, default=10)
+    s.add_argument("--concurrency", type=int, default=32)
+    s.add_argument("--workers", type=int, help="gunicorn workers (default: cores)")
+    s.add_argument("--threads", type=int, default=8)
+    s.add_argument("--admin-url", default=os.environ.get("SDIOT_BENCH_PG_URL",
+                                                         "postgresql://postgres@127.0.0.1:5432/postgres"),
+                   help="a PostgreSQL database to create the scratch database from (SDIOT_BENCH_PG_URL)")
+    s.set_defaults(func=run)
+
+
+def run(args):
+    ingest.run(args.admin_url, seconds=args.seconds, concurrency=args.concurrency, workers=args.workers,
+               threads=args.threads)
+    return 0

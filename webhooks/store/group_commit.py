@@ -1,0 +1,79 @@
+"""Group commit: concurrent requests in one process share one INSERT and one commit.
+
+Request threads hand their message to a writer thread and wait. The writer takes whatever has
+queued up while the previous commit was in flight (up to ``max_batch``), writes it with one
+statement and one synchronous commit, and wakes each waiter with its own answer. Under load a
+commit carries many messages, so the database does far less work per message; when idle a batch
+is a single message and nothing waits for a timer. The answer still comes only after the commit.
+"""
+import os
+import queue
+import threading
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
+
+from webhooks import metrics
+from webhooks.store import StoreRejected, StoreUnavailable
+
+
+class GroupCommitter:
+    def __init__(self, write_batch, max_batch=64, timeout=15.0, name="sdiot-group-commit"):
+        self._write_batch = write_batch  # list of items -> list of results, one transaction
+        self.max_batch = max_batch
+        self.timeout = timeout
+        self.name = name
+        self._queue = queue.SimpleQueue()
+        self._thread = None
+        self._pid = None
+        self._lock = threading.Lock()
+
+    def submit(self, item):
+        """Block until ``item`` is committed (or refused); returns its result."""
+        self._ensure_writer()
+        future = Future()
+        self._queue.put((item, future))
+        try:
+            return future.result(self.timeout)
+        except FutureTimeout:
+            # It may still commit; EMQX's retry then finds it and is answered "duplicate".
+            raise StoreUnavailable(f"commit not confirmed within {self.timeout}s") from None
+
+    def _ensure_writer(self):
+        if self._pid == os.getpid() and self._thread is not None and self._thread.is_alive():
+            return
+        with self._lock:  # after a fork the parent's thread does not exist here: start our own
+            if self._pid != os.getpid() or self._thread is None or not self._thread.is_alive():
+                if self._pid != os.getpid():
+                    self._queue = queue.SimpleQueue()
+                self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+                self._pid = os.getpid()
+                self._thread.start()
+
+    def _run(self):
+        while True:
+            batch = [self._queue.get()]
+            while len(batch) < self.max_batch:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            self._commit(batch)
+
+    def _commit(self, batch):
+        items = [item for item, _ in batch]
+        try:
+            results = self._write_batch(items)
+        except StoreRejected:
+            if len(batch) > 1:  # one bad row must not fail its neighbours: write each alone
+                for entry in batch:
+                    self._commit([entry])
+                return
+            batch[0][1].set_exception(StoreRejected("the database refused this message"))
+            return
+        except BaseException as exc:  # noqa: BLE001 - every waiter must be woken, whatever happened
+            for _, future in batch:
+                future.set_exception(exc if isinstance(exc, Exception) else StoreUnavailable(repr(exc)))
+            return
+        metrics.COMMIT_BATCH.observe(len(batch))
+        for (_, future), result in zip(batch, results):
+            future.set_result(result)
