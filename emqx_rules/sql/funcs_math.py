@@ -96,3 +96,13 @@ _bit2("bitor", lambda x, y: x | y)
 _bit2("bitxor", lambda x, y: x ^ y)
 _bit2("bitsl", lambda x, y: x << y if y >= 0 else x >> -y)
 _bit2("bitsr", lambda x, y: x >> y if y >= 0 else x << -y)
+
+
+def _register_operators():
+    # `div(7, 2)` and `mod(7, 2)` call emqx_rule_funcs:'div'/2 and mod/2 like the infix forms
+    from .arith import BINARY
+    for op, fn in BINARY.items():
+        sql_function(op, 2)(fn)
+
+
+_register_operators()
