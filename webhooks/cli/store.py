@@ -1,0 +1,36 @@
+"""``sdiot store maintain [--retention-days N] [--days-ahead N]``: partitions and retention.
+
+Run it daily (a Kubernetes CronJob or a cron line); it is idempotent and safe beside the tier.
+"""
+import json
+import os
+from dataclasses import asdict
+
+from webhooks.config import DEFAULT_DATABASE_URL
+from webhooks.store.retention import maintain
+
+
+def register(subparsers):
+    p = subparsers.add_parser("store", help="ingest-store maintenance: daily partitions and retention")
+    sub = p.add_subparsers(dest="action", required=True)
+    s = sub.add_parser("maintain", help="create coming partitions; drop delivered data past the window")
+    s.add_argument("--retention-days", type=int, default=int(os.environ.get("SDIOT_RETENTION_DAYS", 30)),
+                   help="keep accepted rows and dedup keys this long (SDIOT_RETENTION_DAYS, default 30)")
+    s.add_argument("--days-ahead", type=int, default=7, help="partitions to create ahead (PostgreSQL)")
+    s.add_argument("--database-url", default=None, help="default: SDIOT_DATABASE_URL")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=run)
+
+
+def run(args):
+    url = args.database_url or os.environ.get("SDIOT_DATABASE_URL") or DEFAULT_DATABASE_URL
+    report = maintain(url, retention_days=args.retention_days, days_ahead=args.days_ahead)
+    if args.json:
+        print(json.dumps(asdict(report)))
+    else:
+        print(f"partitions created {report.partitions_created}, dropped {len(report.partitions_dropped)}, "
+              f"kept for undelivered rows {len(report.partitions_kept_undelivered)}; rows deleted "
+              f"{report.rows_deleted}; dead letters deleted {report.dead_letters_deleted}")
+        for name in report.partitions_kept_undelivered:
+            print(f"  kept {name}: it still holds pending or failed rows (see `sdiot outbox list`)")
+    return 0
