@@ -76,8 +76,12 @@ def lint(ruleset, compile_rule=None, rule_error=None, case_files=None):
     if compile_rule is None:
         from emqx_rules import RuleError, compile_rule
         rule_error = RuleError
-    findings = []
+    findings, owner = [], {}
     for rule in ruleset.rules.values():
+        if rule.action.name in owner:
+            findings.append(Finding("error", rule.id, f"action name {rule.action.name} is also rule "
+                                                      f"{owner[rule.action.name]}'s: give each rule its own"))
+        owner.setdefault(rule.action.name, rule.id)
         findings += lint_rule(rule, ruleset, compile_rule, rule_error)
         if case_files is not None and not case_files(rule.id):
             findings.append(Finding("warning", rule.id, "no case files in cases/<rule_id>/: add some"))

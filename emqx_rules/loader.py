@@ -37,7 +37,7 @@ class Action:
     name: str
     connector: str
     path: str
-    method: str = "post"
+    method: str | None = None  # None: the connector's action_defaults (post)
     headers: dict = field(default_factory=dict)
     body: str | None = None  # None: EMQX JSON-encodes the SELECT output (what we want)
     resource_opts: dict = field(default_factory=dict)
@@ -104,7 +104,7 @@ def load_rule(path):
     _check_keys(path, "[action]", act, _ACTION_KEYS)
     action = Action(
         name=act.get("name", f"sdiot_{rule_id}"), connector=act["connector"], path=act["path"],
-        method=act.get("method", "post"), headers=dict(act.get("headers", {})), body=act.get("body"),
+        method=act.get("method"), headers=dict(act.get("headers", {})), body=act.get("body"),
         resource_opts=dict(act.get("resource_opts", {})),
     )
     return Rule(id=rule_id, description=data.get("description", ""), sql=data["sql"], action=action,

@@ -301,3 +301,63 @@ def test_rule_test_verdicts(status, body, verdict):
         assert got == verdict
         sent = json.loads(rsps.calls[0].request.body)
         assert set(sent) == {"sql", "context"}
+
+
+def test_live_test_reports_disagreements_with_the_broker():
+    """`test --live` sends each case to /rule_test with event_type and the schema's columns only,
+    and reports every case whose broker answer differs (emqx_rule_api_schema.erl ctx_pub etc.)."""
+    from emqx_rules import case_runner, live_test
+
+    ruleset = loader.load()
+    sent = []
+
+    def answer(request):
+        body = json.loads(request.body)
+        sent.append(body["context"])
+        return 412, {}, json.dumps({"code": "NOT_MATCH", "message": "SQL Not Match"})
+
+    with responses.RequestsMock() as rsps:
+        rsps.add_callback(responses.POST, f"{BASE}/api/v5/rule_test", callback=answer)
+        found = live_test.compare(EmqxApi(BASE, "k", "s"), ruleset, loader.case_files)
+    cases = [(r, p) for r in ruleset.rules.values() for p in loader.case_files(r.id)]
+    expected_disagree = {(r.id, p.stem) for r, p in cases if case_runner.load_case(p).get("expect") != []}
+    assert {(d.rule_id, d.case) for d in found} == expected_disagree
+    assert len(sent) == len(cases)
+    publish = next(c for c in sent if c["event_type"] == "message_publish")
+    assert "flags" not in publish and "event" not in publish and publish["payload"] is not None
+    assert {c["event_type"] for c in sent} == {"message_publish", "client_connected", "client_disconnected"}
+
+
+@pytest.fixture
+def api_env(monkeypatch):
+    for k, v in {**ENV, "SDIOT_EMQX_API_URL": BASE, "SDIOT_EMQX_API_KEY": "k", "SDIOT_EMQX_API_SECRET": "s"}.items():
+        monkeypatch.setenv(k, v)
+
+
+def test_plan_command_prints_each_change(broker, api, api_env, capsys):
+    """`sdiot rules plan` lists creates, then after apply updates, and deletes kept without --prune."""
+    assert sdiot_rules("plan") == 0
+    out = capsys.readouterr().out
+    assert "+ create    connector sdiot_webhook" in out and "+ create    rule      cold_chain" in out
+    assert out.strip().endswith("plan: 11 to create, 0 to update, 0 to delete")
+    assert broker.writes == []
+    sdiot_rules("apply")
+    broker.raw["rules"]["gone"] = {"sql": 'SELECT * FROM "t"', "actions": [],
+                                   "description": desired.MANAGED_PREFIX + " x"}
+    capsys.readouterr()
+    assert sdiot_rules("plan") == 0
+    out = capsys.readouterr().out
+    assert "- delete    rule      gone (kept: pass --prune to delete)" in out
+    assert out.strip().endswith("plan: 0 to create, 0 to update, 0 to delete")
+
+
+def test_export_command_round_trips_applied_rules(broker, api, api_env, tmp_path):
+    """Rules applied from the files and exported again load back with the same SQL and action."""
+    sdiot_rules("apply")
+    assert sdiot_rules("export", "--out", str(tmp_path), "--managed-only") == 0
+    exported = loader.load(tmp_path, loader.CONNECTORS_DIR)
+    for rule in loader.load().rules.values():
+        back = exported.rules[rule.id]
+        assert back.emqx_sql == rule.emqx_sql
+        assert (back.action.name, back.action.path, back.action.connector) == (
+            rule.action.name, rule.action.path, rule.action.connector)
