@@ -1,0 +1,164 @@
+"""``GET /``: the tier's status page for people — devices, traffic, latest readings, dead letters, outbox.
+
+Server-rendered HTML (webhooks/templates/status.html), no external assets, readable on a phone.
+When ``SDIOT_ADMIN_TOKENS`` is set the page needs one of those tokens, as ``Authorization: Bearer``
+or, for a browser, ``?token=`` (compared in constant time, like the ingest tokens). It reads the
+store through its ``_run``; SQL that differs by dialect sits in ``_SQL`` below and nowhere else.
+Duplicates are answered, not stored, so the chart shows accepted and rejected messages only.
+"""
+import json
+from collections import Counter, defaultdict
+from datetime import datetime, timedelta, timezone
+
+from flask import Blueprint, Response, current_app, render_template, request
+
+from webhooks import auth_tokens
+from webhooks.device_types import type_of_device_id
+from webhooks.store import StoreError
+
+bp = Blueprint("status_page", __name__, template_folder="templates")
+MINUTES = 30
+STREAM_OF_KIND = {"data": "telemetry", "status": "status", "alerts": "alerts"}
+SERIES = (("telemetry", "accepted", "#2e7d32"), ("status", "accepted", "#1565c0"),
+          ("alerts", "accepted", "#ef6c00"), ("any", "rejected", "#c62828"))
+
+# Minute buckets as 'YYYY-MM-DDTHH:MM' text. The chart bounds device_ts too, so PostgreSQL reads
+# only the last days' partitions (a reading backfilled from further back is left off the chart).
+_SQL = {
+    "postgresql": {
+        "minute": "to_char(date_trunc('minute', {col} AT TIME ZONE 'UTC'), 'YYYY-MM-DD\"T\"HH24:MI')",
+    },
+    "sqlite": {"minute": "substr({col}, 1, 16)"},
+}
+ACCEPTED_PER_MINUTE = """SELECT {minute} AS minute, kind, count(*) AS n FROM message
+WHERE stored_at >= %s AND device_ts >= %s GROUP BY 1, 2"""
+REJECTED_PER_MINUTE = """SELECT {minute} AS minute, stream, count(*) AS n FROM dead_letter
+WHERE received_at >= %s GROUP BY 1, 2"""
+LAST_PER_DEVICE = """SELECT device_id, device_type, farm_id, max(stored_at) AS last_seen, count(*) AS n
+FROM message WHERE device_ts >= %s GROUP BY device_id, device_type, farm_id"""
+PRESENCE = "SELECT clientid, device_id, connected, event_at, reason FROM device_presence"
+LATEST = """SELECT id, device_id, device_type, farm_id, kind, device_ts, payload FROM message
+ORDER BY id DESC LIMIT 12"""
+DEAD_BY_REASON = """SELECT reason, count(*) AS n, max(received_at) AS last FROM dead_letter
+WHERE state = 'new' GROUP BY reason ORDER BY n DESC"""
+DEAD_LATEST = """SELECT id, stream, reason, detail, device_id, received_at FROM dead_letter
+ORDER BY id DESC LIMIT 10"""
+OUTBOX = """SELECT state, count(*) AS n, min(stored_at) AS oldest FROM message
+WHERE state IN ('pending', 'failed') GROUP BY state"""
+PRESENCE_OUTBOX = "SELECT count(*) AS n FROM device_presence WHERE state = 'pending'"
+
+
+def init_app(app):
+    app.register_blueprint(bp)
+
+
+@bp.get("/")
+def status():
+    settings = current_app.config["SDIOT"]
+    if settings.admin_tokens:
+        token = auth_tokens.bearer(request.headers.get("Authorization")) or request.args.get("token", "")
+        if not auth_tokens.valid(f"Bearer {token}", settings.admin_tokens):
+            return Response("admin token required (Authorization: Bearer, or ?token=)\n", 401,
+                            {"WWW-Authenticate": "Bearer", "Content-Type": "text/plain; charset=utf-8"})
+    try:
+        page = snapshot(current_app.extensions["sdiot_store"])
+    except StoreError as exc:  # never 500: the page says what is wrong
+        body = f"the ingest store is unavailable: {str(exc)[:200]}\n"
+        return Response(body, 503, {"Retry-After": "5", "Content-Type": "text/plain; charset=utf-8"})
+    return render_template("status.html", **page, token=request.args.get("token"))
+
+
+def snapshot(store, minutes=MINUTES, now=None):
+    """Everything the page shows, as plain data (also what the tests compare)."""
+    now = now or datetime.now(timezone.utc)
+    q = _Queries(store)
+    cutoff = now.replace(second=0, microsecond=0) - timedelta(minutes=minutes - 1)
+    outbox = {r["state"]: r for r in q.all(OUTBOX)}
+    oldest = _dt(outbox.get("pending", {}).get("oldest"))
+    return {
+        "now": now,
+        "minutes": minutes,
+        "devices": _devices(q.all(LAST_PER_DEVICE, q.ts(now - timedelta(days=1))), q.all(PRESENCE)),
+        "chart": _chart(q, cutoff, minutes),
+        "latest": [_reading(r) for r in q.all(LATEST)],
+        "dead_by_reason": q.all(DEAD_BY_REASON),
+        "dead_latest": q.all(DEAD_LATEST),
+        "outbox": {"pending": outbox.get("pending", {}).get("n", 0), "failed": outbox.get("failed", {}).get("n", 0),
+                   "presence_pending": q.all(PRESENCE_OUTBOX)[0]["n"],
+                   "oldest_age_s": None if oldest is None else max(0, int((now - oldest).total_seconds()))},
+    }
+
+
+class _Queries:
+    def __init__(self, store):
+        self.store, self.sql = store, _SQL[store.dialect]
+
+    def ts(self, dt):
+        return self.store._ts(dt)
+
+    def all(self, sql, *params):
+        sql = sql.format(minute=self.sql["minute"].format(col="stored_at" if "FROM message" in sql
+                                                          else "received_at"))
+        return [dict(r) for r in self.store._run(sql, params, fetch="all")]
+
+
+def _dt(value):
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(value)
+
+
+def _devices(last_seen, presence):
+    """Per (farm, type): online / offline / no presence yet; plus the offline devices."""
+    seen = {r["device_id"]: r for r in last_seen}
+    state = {(p["device_id"] or p["clientid"]): p for p in presence}
+    groups = defaultdict(Counter)
+    offline = []
+    for device_id in sorted(set(seen) | set(state)):
+        device_type = type_of_device_id(device_id)
+        farm = seen[device_id]["farm_id"] if device_id in seen else "(no readings)"
+        kind = device_type.name if device_type else "other"
+        p = state.get(device_id)
+        where = "unknown" if p is None else "online" if p["connected"] else "offline"
+        groups[(farm, kind)][where] += 1
+        if where == "offline":
+            offline.append({"device_id": device_id, "farm": farm, "since": _dt(p["event_at"]), "reason": p["reason"]})
+    totals = Counter()
+    for counts in groups.values():
+        totals.update(counts)
+    return {"groups": sorted(groups.items()), "offline": offline, "totals": totals}
+
+
+def _chart(q, cutoff, minutes):
+    keys = [(cutoff + timedelta(minutes=i)).strftime("%Y-%m-%dT%H:%M") for i in range(minutes)]
+    counts = defaultdict(Counter)
+    for r in q.all(ACCEPTED_PER_MINUTE, q.ts(cutoff), q.ts(cutoff - timedelta(days=1))):
+        counts[r["minute"]][(STREAM_OF_KIND.get(r["kind"], r["kind"]), "accepted")] += r["n"]
+    for r in q.all(REJECTED_PER_MINUTE, q.ts(cutoff)):
+        counts[r["minute"]][("any", "rejected")] += r["n"]
+    top = max([sum(counts[k].values()) for k in keys] + [1])
+    width, height, slot = 600, 160, 600 / minutes
+    bars = []
+    for i, key in enumerate(keys):
+        y = height
+        for stream, outcome, colour in SERIES:
+            n = counts[key][(stream, outcome)]
+            if n:
+                h = n / top * height
+                y -= h
+                bars.append({"x": round(i * slot + 1, 1), "y": round(y, 1), "w": round(slot - 2, 1),
+                             "h": round(h, 1), "colour": colour, "title": f"{key[11:]} {stream} {outcome}: {n}"})
+    totals = Counter()
+    for c in counts.values():
+        totals.update(c)
+    return {"bars": bars, "top": top, "width": width, "height": height, "first": keys[0][11:],
+            "last": keys[-1][11:], "series": [(s, o, c, totals[(s, o)]) for s, o, c in SERIES]}
+
+
+def _reading(row):
+    payload = row["payload"]
+    if isinstance(payload, str):
+        payload = json.loads(payload)
+    shown = [(k, v) for k, v in payload.items() if k not in ("device_id", "timestamp", "seq")
+             and isinstance(v, (int, float, str))][:4]
+    return {**row, "device_ts": _dt(row["device_ts"]), "fields": shown}
