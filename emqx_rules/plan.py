@@ -18,6 +18,9 @@ from emqx_rules.desired import is_managed
 
 KINDS = ("connector", "action", "rule")  # create/update order; deletes run in reverse
 _SECRET = "******"
+# Keys whose values are never printed in a diff (emqx_utils_redact's list, plus auth headers).
+_SENSITIVE = {"authorization", "proxy-authorization", "password", "secret", "token", "secret_key",
+              "private_key", "keyfile", "security_token", "jwt"}
 _MUST_STAY_UNSET = {"action": [("parameters", "body")]}
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$", re.IGNORECASE)
 _SIZE = re.compile(r"^\s*(\d+)\s*(b|kb|mb|gb)?\s*$", re.IGNORECASE)
@@ -74,7 +77,8 @@ def differences(desired, actual, path=""):
             if sqltext.normalize(want) != sqltext.normalize(have):
                 out.append(f"{here}: SQL differs")
         elif not _same(want, have):
-            out.append(f"{here}: {have!r} -> {want!r}")
+            shown = ("(secret)", "(secret)") if str(key).lower() in _SENSITIVE else (repr(have), repr(want))
+            out.append(f"{here}: {shown[0]} -> {shown[1]}")
     return out
 
 

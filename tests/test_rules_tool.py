@@ -124,6 +124,12 @@ def test_differences_normalise_values(want, have, same):
     assert (plan.differences({"k": want}, {"k": have}) == []) is same
 
 
+def test_differences_never_print_secrets():
+    """A missing or different authorization header is reported without its value."""
+    diffs = plan.differences({"headers": {"authorization": "Bearer s3cret"}}, {"headers": {}})
+    assert diffs == ["headers.authorization: (secret) -> (secret)"]
+
+
 def _fake_compile(sql):
     return object()
 
