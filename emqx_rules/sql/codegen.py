@@ -51,10 +51,36 @@ class _Gen:
         self.n = 0
 
     def bind(self, value, prefix="k"):
+        if type(value) in (str, int, float, bool) or value is None:
+            return repr(value)  # a literal: a constant in the bytecode
         self.n += 1
         name = f"{prefix}{self.n}"
         self.ns[name] = value
         return name
+
+    def temp(self):
+        self.n += 1
+        return f"t{self.n}"
+
+    def inline_call(self, name, args, found, scope):
+        """Inline the common topic-splitting calls, guarded so any other input takes the
+        general implementation (and so raises exactly as it would)."""
+        if type(found) is not tuple or len(args) != 2:
+            return None
+        func = self.bind(found[0], "f")
+        if name == "split" and args[1][0] == "const" and type(args[1][1]) is str \
+                and args[1][1]:
+            t, sep = self.temp(), self.bind(args[1][1])
+            value = self.expr(args[0], scope)
+            return (f"(list(filter(None, {t}.split({sep}))) if type({t} := {value}) is str "
+                    f"else {func}({t}, {sep}))")
+        if name == "nth" and args[0][0] == "const" and type(args[0][1]) is int \
+                and args[0][1] > 0:
+            t, n = self.temp(), args[0][1]
+            value = self.expr(args[1], scope)
+            return (f"({t}[{n - 1}] if type({t} := {value}) is list and len({t}) >= {n} "
+                    f"else {func}({n}, {t}))")
+        return None
 
     def expr(self, node, scope):
         tag = node[0] if type(node) is tuple else node
@@ -64,11 +90,15 @@ class _Gen:
             key = self.bind(node[1])
             if scope.known is not None and node[1] not in scope.known:
                 return f"cols.get({key}, U)"
-            return f"pair(action, cols, {key})"
+            t = self.temp()
+            return f"({t} if ({t} := action.get({key}, U)) is not U else cols.get({key}, U))"
         if tag == "var":
             return "pair_payload(action, cols)"
         if tag == "fun" and node[1][0] == "var":
             found = lookup(node[1][1], len(node[2]))
+            fast = self.inline_call(node[1][1], node[2], found, scope)
+            if fast is not None:
+                return fast
             if type(found) is tuple:
                 func, needs_env = found
                 args = [self.expr(a, scope) for a in node[2]]
@@ -82,7 +112,7 @@ class _Gen:
 def compile_fields(fields):
     """A function (cols, st) -> selected map, for SELECT or DO fields."""
     gen = _Gen()
-    lines = ["def run(cols, st):", "    action = {}", "    try:"]
+    lines = ["    action = {}", "    try:"]
     known = set()
     for field in fields:
         if field == "*":
@@ -122,5 +152,9 @@ def compile_fields(fields):
         "        raise BadArg(f'bad_sql_function_argument: {type(e).__name__}: {e}') from None",
         "    return action",
     ]
-    exec(compile("\n".join(lines), "<rule-sql>", "exec"), gen.ns)  # noqa: S102 - our own code
+    # every helper becomes a keyword default, i.e. a fast local inside the function
+    names = [n for n in gen.ns if not n.startswith("__")]
+    header = f"def run(cols, st, *, {', '.join(f'{n}={n}' for n in names)}):"
+    source = "\n".join([header] + lines)
+    exec(compile(source, "<rule-sql>", "exec"), gen.ns)  # noqa: S102 - our own code
     return gen.ns["run"]

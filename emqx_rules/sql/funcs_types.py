@@ -16,7 +16,10 @@ from .values import UNDEFINED, to_bin
 
 def _bin_to_float(s):
     if _FLOAT.match(s):
-        return float(s)
+        f = float(s)
+        if math.isinf(f):
+            raise BadArg(f"badarg: float({s!r})")
+        return f
     if _INT.match(s):
         return float(int(s))
     raise BadArg(f"badarg: float({s!r})")

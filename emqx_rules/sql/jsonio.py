@@ -10,7 +10,14 @@ import math
 
 from .values import PAYLOAD_ATOM, UNDEFINED, atom_text, is_atom
 
-_decoder = json.JSONDecoder(parse_constant=lambda name: _reject(name))
+def _finite_float(text):
+    f = float(text)
+    if math.isinf(f):
+        raise ValueError(f"number out of range: {text}")
+    return f
+
+
+_decoder = json.JSONDecoder(parse_constant=lambda name: _reject(name), parse_float=_finite_float)
 
 
 def _reject(name):

@@ -56,6 +56,10 @@ class CompiledRule:
         merged = {**cols, **selected}
         if self._where is not None and not _where_true(self._where(merged, st)):
             return []
+        if type(item_key) is not str and self._do is None:
+            # `FOREACH ... AS a.b` without DO: EMQX stores the element under a list key
+            # that JSON cannot encode, so the action fails on every element.
+            raise RuleRuntimeError("FOREACH with a path alias and no DO cannot be encoded")
         out = []
         for item in items:
             with_item = {**merged, item_key: item}
@@ -84,18 +88,37 @@ def _encode(value):
         raise RuleRuntimeError(f"the output cannot be JSON-encoded: {e}") from None
 
 
+_ABSENT = object()
+
+
 def _columns(context, rule_id, namespace):
+    """The column map the runtime sees: payload under its atom key, metadata added."""
     cols = dict(context)
-    if "payload" in cols:
-        cols[PAYLOAD_ATOM] = cols.pop("payload")
+    payload = cols.pop("payload", _ABSENT)
+    if payload is not _ABSENT:
+        cols[PAYLOAD_ATOM] = payload
     meta = cols.get("metadata")
-    meta = dict(meta) if type(meta) is dict else {}
+    if type(meta) is dict:
+        meta = dict(meta)
+        if rule_id is not None:
+            meta["rule_id"] = rule_id
+        if namespace is not None:
+            meta["namespace"] = namespace
+    else:
+        meta = _metadata(rule_id, namespace)
+    cols["metadata"] = meta
+    return cols
+
+
+@functools.lru_cache(maxsize=256)
+def _metadata(rule_id, namespace):
+    # shared between evaluations: nothing mutates nested maps in place (maps.nested_put copies)
+    meta = {}
     if rule_id is not None:
         meta["rule_id"] = rule_id
     if namespace is not None:
         meta["namespace"] = namespace
-    cols["metadata"] = meta
-    return cols
+    return meta
 
 
 @functools.lru_cache(maxsize=1024)

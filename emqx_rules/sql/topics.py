@@ -108,6 +108,15 @@ def compile_sources(sources):
         else:
             filters.append((filter_regex(source), source))
 
+    if not events and len(filters) == 1 and filters[0][0] is not None \
+            and filters[0][1][:1] not in ("+", "#"):
+        match_one = filters[0][0].match
+
+        def matches_one(event, topic):
+            return event == "message.publish" and type(topic) is str \
+                and match_one(topic) is not None
+        return matches_one
+
     def matches(event, topic):
         if event != "message.publish":
             return event in events

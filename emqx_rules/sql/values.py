@@ -104,10 +104,21 @@ def to_bin(x):
 
 
 _PLAIN = frozenset([str, int, bool])
+_SCALARS = frozenset([str, int, bool, float, type(None)])
 
 
 def to_output(x):
     """The value as jiffy writes it and a JSON decoder reads it back."""
+    t = type(x)
+    # fast path: a fresh top-level map of plain scalars is already its own JSON image
+    # (floats are always finite here: every float-producing path rejects inf and nan)
+    if t is dict and PAYLOAD_ATOM not in x and _SCALARS.issuperset(map(type, x.values())):
+        return x
+    return _convert(x)
+
+
+def _convert(x):
+    """to_output for any value; always returns fresh containers (never shares the input's)."""
     t = type(x)
     if t is dict and PAYLOAD_ATOM not in x:
         out = {}
@@ -118,7 +129,7 @@ def to_output(x):
             if tv in _PLAIN or v is None:
                 out[k] = v
             else:
-                out[k] = to_output(v)
+                out[k] = _convert(v)
         return out
     if t is dict:
         out = {}
@@ -127,14 +138,14 @@ def to_output(x):
             if k is PAYLOAD_ATOM:
                 atom_payload = (v,)
                 continue
-            out[output_key(k)] = to_output(v)
+            out[output_key(k)] = _convert(v)
         if atom_payload is not None:
             # jiffy writes small maps in reverse term order; atoms sort before binaries, so the
             # atom key comes last and a decoder keeps its value.
-            out["payload"] = to_output(atom_payload[0])
+            out["payload"] = _convert(atom_payload[0])
         return out
     if t is list:
-        return [to_output(v) for v in x]
+        return [_convert(v) for v in x]
     if x is UNDEFINED:
         return "undefined"
     if t is float and (math.isinf(x) or math.isnan(x)):
