@@ -156,3 +156,20 @@ def test_stop_finishes_the_batch_in_hand(ingest_pg_url, sim):
         w.close()
     assert totals.delivered == 5
     assert states(ingest_pg_url) == {"delivered": 5}
+
+
+def test_worker_survives_losing_its_database_connection(ingest_pg_url, sim):
+    """The claim connection dies (DB restart): the loop reconnects after a backoff and delivers."""
+    with connect(ingest_pg_url) as conn:
+        sample.insert(conn, readings(3))
+    w = Worker(ingest_pg_url, client_for(sim), Options(listen=False, poll_seconds=0.1, **FAST))
+    w.outbox.conn.close()
+    thread = threading.Thread(target=w.run, kwargs={"stop_after": 20})
+    thread.start()
+    try:
+        assert wait_for(lambda: states(ingest_pg_url).get("delivered") == 3, 10)
+    finally:
+        w.stop()
+        thread.join(timeout=10)
+        w.close()
+    assert not thread.is_alive() and sim.count() == 3

@@ -34,7 +34,7 @@ def run(args):
 
     from webhooks.forwarder import admin, metrics
     from webhooks.forwarder.options import from_env
-    from webhooks.forwarder.worker import Worker
+    from webhooks.forwarder.worker import DB_ERRORS, Worker
 
     url = args.database_url or os.environ.get("SDIOT_DATABASE_URL") or DEFAULT_DATABASE_URL
     options = from_env(batch_size=args.batch_size, lease_seconds=args.lease_seconds,
@@ -45,7 +45,10 @@ def run(args):
         client = OdooClient.from_env()
     except ValueError as exc:
         raise CommandError(str(exc)) from None
-    worker = Worker(url, client, options)
+    try:
+        worker = Worker(url, client, options)
+    except DB_ERRORS as exc:
+        raise CommandError(f"cannot open the ingest DB {redact(url)}: {exc}") from None
     try:
         if args.once:
             totals = worker.drain(max_seconds=args.max_seconds)

@@ -9,9 +9,12 @@ Odoo that is down; a success resets the streak.
 import logging
 import os
 import socket
+import sqlite3
 import time
 import uuid
 from dataclasses import dataclass
+
+import psycopg
 
 from webhooks.forwarder import admin, metrics
 from webhooks.forwarder.backoff import Streak
@@ -22,6 +25,7 @@ from webhooks.forwarder.rows import trace_id
 from webhooks.forwarder.wakeup import Wakeup
 
 log = logging.getLogger("sdiot.forwarder")
+DB_ERRORS = (psycopg.OperationalError, psycopg.InterfaceError, sqlite3.OperationalError)
 TABLES = ("message", "device_presence")
 
 
@@ -47,6 +51,7 @@ class Worker:
         self.options = options or Options()
         self.client = client
         self.worker_id = worker_id or new_worker_id()
+        self.database_url = database_url
         self.outbox = Outbox.open(database_url)
         self.wakeup = Wakeup(database_url, listen=self.options.listen)
         self.streak = Streak(self.options.backoff)
@@ -102,8 +107,18 @@ class Worker:
         log.info("forwarder %s started (batch %d, lease %.0fs)", self.worker_id, self.options.batch_size,
                  self.options.lease_seconds)
         while not self.stopping and (end is None or time.monotonic() < end):
-            self.refresh_gauges()
-            stats, delay = self.run_once()
+            try:
+                self.refresh_gauges()
+                stats, delay = self.run_once()
+            except DB_ERRORS as exc:
+                # The ingest DB went away (failover, restart). Rows we held stay leased and come
+                # back when the lease ends; Odoo's keyed ingest makes their resend harmless.
+                delay = self.streak.failed()
+                log.warning("forwarder %s: ingest DB error (%s); reconnecting in %.1fs", self.worker_id,
+                            exc, delay)
+                self._reconnect()
+                self.wakeup.stopping.wait(delay)
+                continue
             if delay:
                 self.wakeup.stopping.wait(delay)
             elif stats.claimed == 0:
@@ -140,11 +155,36 @@ class Worker:
         now = time.monotonic()
         if force or now >= self._stats_due:
             self._stats_due = now + self.options.stats_seconds
-            metrics.set_outbox(admin.stats(self.outbox.conn))
+            metrics.set_outbox(admin.stats(self.outbox.conn, delivered=False))
+
+    def _reconnect(self):
+        try:
+            self.outbox.close()
+        except DB_ERRORS:
+            pass
+        self.wakeup.close()
+        try:
+            self.outbox = Outbox.open(self.database_url)
+        except DB_ERRORS as exc:
+            log.warning("forwarder %s: ingest DB still unreachable (%s)", self.worker_id, exc)
+            self.outbox = _Unavailable(exc)
 
     def close(self):
         self.wakeup.close()
         self.outbox.close()
+
+
+class _Unavailable:
+    """Stands in for the outbox until the next reconnect: every use raises the DB error again."""
+
+    def __init__(self, exc):
+        self.exc = exc
+
+    def __getattr__(self, name):
+        raise self.exc
+
+    def close(self):
+        pass
 
 
 def _model(row):
