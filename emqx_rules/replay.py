@@ -66,9 +66,12 @@ def read_jsonl(path):
         for number, line in enumerate(fh, 1):
             if line.strip():
                 try:
-                    yield json.loads(line)
+                    msg = json.loads(line)
                 except ValueError as exc:
                     raise ValueError(f"{path}:{number}: not JSON: {exc}") from None
+                if not isinstance(msg, dict) or not isinstance(msg.get("topic"), str):
+                    raise ValueError(f"{path}:{number}: needs an object with a \"topic\" string")
+                yield msg
 
 
 def topic_matches(topic_filter, topic):

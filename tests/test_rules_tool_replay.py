@@ -103,6 +103,17 @@ def test_replay_command_reads_jsonl(tier, tmp_path, monkeypatch, capsys):
     assert {c.request.headers["authorization"] for c in tier.calls} == {"Bearer first"}
 
 
+def test_jsonl_lines_are_checked(tmp_path):
+    """A line that is not JSON, or has no topic, is reported with its line number."""
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"topic": "a", "payload": ""}\n{"payload": "x"}\n')
+    with pytest.raises(ValueError, match="bad.jsonl:2: needs an object"):
+        list(replay.read_jsonl(path))
+    path.write_text("{nope\n")
+    with pytest.raises(ValueError, match="bad.jsonl:1: not JSON"):
+        list(replay.read_jsonl(path))
+
+
 class _FlaskSession:
     """requests.Session's post() over a Flask test client: the real tier, no socket."""
 
