@@ -21,8 +21,13 @@ WORKDIR /app
 COPY . .
 # Editable: data files that live beside the code (sql/, gunicorn.conf.py, emqx_rules/*.toml,
 # ops/emqx/) resolve from /app exactly as in a checkout, whatever the package data lists.
+# /var/lib/sdiot/{ca,crl}: owned by the app user so the named volumes compose mounts there start
+# writable by it (Docker copies the image folder's owner into a new volume); the CA folder is 0700.
 RUN pip install -e . \
-    && useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin sdiot
+    && groupadd --system --gid 10001 sdiot \
+    && useradd --system --uid 10001 --gid 10001 --home-dir /app --shell /usr/sbin/nologin sdiot \
+    && install -d -o 10001 -g 10001 -m 0700 /var/lib/sdiot/ca \
+    && install -d -o 10001 -g 10001 -m 0755 /var/lib/sdiot/crl
 
 # Never root: a compromised worker cannot touch the image or the code.
 USER 10001:10001
