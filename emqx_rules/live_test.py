@@ -35,6 +35,8 @@ def rule_test_context(context):
     event = context.get("event", "message.publish")
     fields = _CONTEXT_FIELDS.get(event, tuple(context))
     ctx = {k: context[k] for k in fields if k in context}
+    if "proto_ver" in ctx:
+        ctx["proto_ver"] = str(ctx["proto_ver"])  # the schema types it binary(), the event an integer
     ctx["event_type"] = event.replace(".", "_")
     return ctx
 

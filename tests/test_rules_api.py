@@ -326,6 +326,8 @@ def test_live_test_reports_disagreements_with_the_broker():
     publish = next(c for c in sent if c["event_type"] == "message_publish")
     assert "flags" not in publish and "event" not in publish and publish["payload"] is not None
     assert {c["event_type"] for c in sent} == {"message_publish", "client_connected", "client_disconnected"}
+    connected = next(c for c in sent if c["event_type"] == "client_connected")
+    assert connected["proto_ver"] == "5" and "conn_props" not in connected
 
 
 @pytest.fixture
