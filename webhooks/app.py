@@ -4,7 +4,7 @@ import logging
 from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
 
-from webhooks import config, health, ingest, metrics, status_page, validation
+from webhooks import config, device_api, health, ingest, metrics, status_page, validation
 from webhooks.store import open_store
 
 log = logging.getLogger(__name__)
@@ -26,6 +26,7 @@ def build(test_config=None):
 
     app.register_blueprint(health.bp)
     app.register_blueprint(ingest.bp)
+    device_api.init_app(app)
     status_page.init_app(app)
     metrics.init_app(app)
     _register_error_handlers(app)
