@@ -4,6 +4,7 @@ The simulator and the tests run *these* queries, read from the file EMQX loads, 
 tested is what the broker runs. pyhocon parses the file (a full HOCON parser: triple quotes,
 dotted keys and includes would defeat a hand-rolled one).
 """
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,11 +28,17 @@ class EmqxAuthConfig:
 
 def load(path=None):
     """Read the PostgreSQL authenticator and authz source from ``path`` (default: the repo's)."""
-    from pyhocon import ConfigFactory  # imported here: only the auth commands need it
-
     path = Path(path or DEFAULT_PATH)
     if not path.is_file():
         raise ConfigError(f"{path}: no such file (pass --emqx-config)")
+    # Parsing takes pyhocon ~0.4 s; keyed on the file's mtime, so an edit is seen at once.
+    return _load(path, path.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=4)
+def _load(path, _mtime):
+    from pyhocon import ConfigFactory  # imported here: only the auth commands need it
+
     try:
         conf = ConfigFactory.parse_file(str(path), resolve=False)
     except Exception as exc:  # pyhocon raises several unrelated types; one boundary maps them
