@@ -112,3 +112,22 @@ def test_metadata_rule_id():
     assert out == [{"metadata": {"rule_id": "telemetry", "namespace": "global"}}]
     out = evaluate('SELECT metadata.rule_id AS r FROM "t/#"', publish("t/1"), namespace=None)
     assert out == [{"r": "undefined"}]
+
+
+def test_atom_columns_behave_as_atoms():
+    """event, node and reason are atoms in EMQX: equal to their text under `=`, but not a
+    member of a list of strings (IN is exact) and not is_str (emqx_rule_events.erl)."""
+    sql = ("SELECT event = 'client.disconnected' AS eq, is_str(event) AS s, "
+           "CASE WHEN reason IN ('keepalive_timeout') THEN 'in' ELSE 'out' END AS member, "
+           "CASE event WHEN 'client.disconnected' THEN 'y' ELSE 'n' END AS switch, "
+           "upper(reason) AS up, sprintf('~p|~s', event, node) AS fmt "
+           'FROM "$events/client_disconnected"')
+    assert evaluate(sql, DISCONNECTED) == [{
+        "eq": True, "s": False, "member": "out", "switch": "n", "up": "KEEPALIVE_TIMEOUT",
+        "fmt": "'client.disconnected'|emqx@10.0.0.1"}]
+
+
+def test_atom_columns_render_as_strings():
+    """Atoms are written as JSON strings, so SELECT * shows them as given."""
+    out = evaluate('SELECT * FROM "$events/client_disconnected"', DISCONNECTED)
+    assert out == [dict(DISCONNECTED, metadata={"namespace": "global"})]

@@ -12,7 +12,7 @@ import hashlib
 from .errors import BadArg, RuleError
 from .registry import sql_function
 from .strings_core import binary
-from .values import UNDEFINED
+from .values import UNDEFINED, atom_text, is_atom
 
 _ALGORITHMS = {"md5": "md5", "sha": "sha1", "sha1": "sha1", "sha224": "sha224",
                "sha256": "sha256", "sha384": "sha384", "sha512": "sha512",
@@ -51,8 +51,8 @@ def sha256(s):
 def hash_(algorithm, data):
     if data is None or data is UNDEFINED:
         raise BadArg("hash: null data")
-    if data is True or data is False:
-        data = "true" if data else "false"
+    if is_atom(data):
+        data = atom_text(data)
     if algorithm not in _ALGORITHMS:
         raise BadArg(f"unknown_hash_algorithm {algorithm!r}")
     return _hash(algorithm, data, "hash")

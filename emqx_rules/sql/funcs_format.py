@@ -31,7 +31,7 @@ def erl_term(x):
             r = f"{mant if '.' in mant else mant + '.0'}e{int(exp)}"
         return r
     if is_atom(x):
-        return atom_text(x)
+        return _atom_literal(atom_text(x))
     if t is list:
         if x and printable_list(x):
             return '"' + "".join(map(chr, x)) + '"'
@@ -40,6 +40,18 @@ def erl_term(x):
         items = sorted(x.items(), key=lambda kv: (type(kv[0]) is str, str(kv[0])))
         return "#{" + ",".join(f"{erl_term(k)} => {erl_term(v)}" for k, v in items) + "}"
     return repr(x)
+
+
+_BARE_ATOM = re.compile(r"[a-z][A-Za-z0-9_@]*\Z")
+_RESERVED = frozenset("after and andalso band begin bnot bor bsl bsr bxor case catch cond div "
+                      "end fun if let maybe not of or orelse receive rem try when xor".split())
+
+
+def _atom_literal(name):
+    """How ~p prints an atom: bare when it is a plain name, else in single quotes."""
+    if _BARE_ATOM.match(name) and name not in _RESERVED:
+        return name
+    return "'" + name.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 def _chars(arg):

@@ -8,7 +8,7 @@ json_encode(), whose result is a string compared byte for byte).
 import json
 import math
 
-from .values import PAYLOAD_ATOM, UNDEFINED, atom_text, is_atom
+from .values import PAYLOAD_ATOM, UNDEFINED, Atom, atom_text, is_atom
 
 def _finite_float(text):
     f = float(text)
@@ -65,6 +65,8 @@ def _enc(x, out):
         out.append("null")
     elif x is UNDEFINED:
         out.append('"undefined"')
+    elif t is Atom:
+        out.append(json.dumps(x.name, ensure_ascii=False))
     elif t is int:
         out.append(str(x))
     elif t is float:

@@ -13,7 +13,7 @@ from .codegen import compile_fields
 from .select import compile_collect
 from .state import EvalState
 from .topics import compile_sources
-from .values import PAYLOAD_ATOM, to_output
+from .values import PAYLOAD_ATOM, Atom, to_output
 
 _MAP = Scope("map")
 
@@ -107,7 +107,24 @@ def _columns(context, rule_id, namespace):
     else:
         meta = _metadata(rule_id, namespace)
     cols["metadata"] = meta
+    for key in _ATOM_COLUMNS.get(context.get("event"), _BASIC_ATOMS):
+        value = cols.get(key)
+        if type(value) is str:
+            cols[key] = Atom(value)
     return cols
+
+
+# Columns EMQX holds as atoms (emqx_rule_events: with_basic_columns/3, reason/1, ...). Given as
+# strings in a context, they become atoms, so `event IN ('client.connected')` is false and
+# is_str(event) too, exactly as on the broker.
+_BASIC_ATOMS = ("event", "node")
+_ATOM_COLUMNS = {
+    "client.disconnected": _BASIC_ATOMS + ("reason",),
+    "client.connack": _BASIC_ATOMS + ("reason_code",),
+    "client.check_authz_complete": _BASIC_ATOMS + ("action", "authz_source", "result"),
+    "message.dropped": _BASIC_ATOMS + ("reason",),
+    "delivery.dropped": _BASIC_ATOMS + ("reason",),
+}
 
 
 @functools.lru_cache(maxsize=256)

@@ -4,7 +4,7 @@ whitespace set for trim, and PCRE-style replacement strings for regex_replace.""
 import re
 
 from .errors import BadArg
-from .values import UNDEFINED
+from .values import UNDEFINED, atom_text, is_atom
 
 # unicode_util:whitespace/0, which string:trim/1 uses (no NBSP, unlike str.strip())
 WHITESPACE = " \t\n\x0b\x0c\r\x85\u200e\u200f\u2028\u2029"
@@ -16,10 +16,8 @@ def text(s, name):
         return s
     if s is None or s is UNDEFINED:
         raise BadArg(f"badarg: {name}() on a null or missing value")
-    if s is True:
-        return "true"
-    if s is False:
-        return "false"
+    if is_atom(s):
+        return atom_text(s)
     raise BadArg(f"bad_sql_function_argument: {name}({s!r})")
 
 

@@ -39,6 +39,25 @@ class _AtomKey:
 
 
 PAYLOAD_ATOM = _AtomKey("payload")
+
+
+class Atom:
+    """An Erlang atom other than true/false/null/undefined, e.g. the `event` column
+    'client.connected'. Interned, so identity is equality, as for atoms in Erlang."""
+
+    __slots__ = ("name",)
+    _table = {}
+
+    def __new__(cls, name):
+        atom = cls._table.get(name)
+        if atom is None:
+            atom = object.__new__(cls)
+            atom.name = name
+            cls._table[name] = atom
+        return atom
+
+    def __repr__(self):
+        return f"Atom({self.name!r})"
 NUMBER_TYPES = (int, float)
 
 
@@ -48,10 +67,12 @@ def is_number(x):
 
 
 def is_atom(x):
-    return x is None or x is True or x is False or x is UNDEFINED
+    return x is None or x is True or x is False or x is UNDEFINED or type(x) is Atom
 
 
 def atom_text(x):
+    if type(x) is Atom:
+        return x.name
     if x is None:
         return "null"
     if x is True:
@@ -148,6 +169,8 @@ def _convert(x):
         return [_convert(v) for v in x]
     if x is UNDEFINED:
         return "undefined"
+    if t is Atom:
+        return x.name
     if t is float and (math.isinf(x) or math.isnan(x)):
         raise ValueError("jiffy cannot encode a non-finite float")
     return x
