@@ -14,12 +14,16 @@ COMMAND_MODULES = [
     "webhooks.cli.serve",
     "webhooks.cli.migrate",
     "webhooks.cli.deadletters",
+    "webhooks.cli.store",
+    "webhooks.cli.bench",
     "webhooks.cli.forward",
     "webhooks.cli.outbox",
     "webhooks.cli.rules",
     "webhooks.cli.devices",
     "webhooks.cli.acl",
     "webhooks.cli.certs",
+    "webhooks.cli.demo",
+    "webhooks.cli.simulate",
 ]
 
 
