@@ -96,6 +96,33 @@ def bin2hexstr(data):
     return binary(data, "bin2hexstr").encode().hex().upper()
 
 
+@sql_function("bin2hexstr", 2)
+def bin2hexstr_prefixed(data, prefix):
+    if prefix is UNDEFINED:
+        return bin2hexstr(data)
+    return binary(prefix, "bin2hexstr") + bin2hexstr(data)
+
+
+@sql_function("sqlserver_bin2hexstr", 1)
+def sqlserver_bin2hexstr(data):
+    return "0x" + bin2hexstr(data)
+
+
+@sql_function("bytesize", 1)
+def bytesize(data):
+    return len(binary(data, "bytesize").encode())
+
+
+@sql_function("hexstr2bin", 2)
+def hexstr2bin_prefixed(data, prefix):
+    if prefix is UNDEFINED:
+        return hexstr2bin(data)
+    data, prefix = binary(data, "hexstr2bin"), binary(prefix, "hexstr2bin")
+    if not data.startswith(prefix):
+        raise BadArg("hexstr2bin: binary_prefix_unmatch")
+    return hexstr2bin(data[len(prefix):])
+
+
 @sql_function("hexstr2bin", 1)
 def hexstr2bin(data):
     try:

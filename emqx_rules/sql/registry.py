@@ -77,7 +77,7 @@ _loaded = []
 
 def _load():
     if not _loaded:
-        from . import (funcs_codec, funcs_format, funcs_lists, funcs_maps,  # noqa: F401
-                       funcs_math, funcs_message, funcs_strings, funcs_system, funcs_time,
-                       funcs_types)
+        from . import (funcs_codec, funcs_date_parse, funcs_format,  # noqa: F401
+                       funcs_lists, funcs_maps, funcs_math, funcs_message, funcs_strings,
+                       funcs_system, funcs_time, funcs_types)
         _loaded.append(True)
