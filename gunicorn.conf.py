@@ -52,3 +52,8 @@ def child_exit(server, worker):
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)
+
+
+# gunicorn 27 opens a control socket at one fixed path per user; several tiers on one host (tests,
+# the benchmark's two servers, the demo) would fight over it, and nothing here uses it.
+control_socket_disable = True
