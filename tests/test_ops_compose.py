@@ -7,6 +7,7 @@ operational rules: pinned images, healthchecks, start order, secrets only from t
 """
 import json
 import re
+import subprocess
 from pathlib import Path
 
 import dockerfile
@@ -152,3 +153,11 @@ def test_dockerfile_installs_the_project_with_its_data(instructions):
     for needed in ("sql", "emqx_rules", "webhooks", "gunicorn.conf.py"):
         assert needed not in ignored
     assert ".env" in ignored and ".git" in ignored
+
+
+def test_no_env_file_with_secrets_is_tracked():
+    """.env (the operator's real secrets) is never committed; only .env.example is."""
+    result = subprocess.run(["git", "ls-files", "--", ".env", "*.env.secret", ".env.secret"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "", f"secret files tracked by git: {result.stdout.split()}"
