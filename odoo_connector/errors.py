@@ -1,10 +1,13 @@
-"""Everything the connector raises, as one tree (caught at one boundary, ``transport`` / ``protocols``).
+"""Everything the connector raises, as one tree. Mapped at one boundary: transport.py (HTTP failures)
+and error_bodies.py (Odoo's error bodies, both protocols).
 
     OdooError(model, method)                  .retryable, .outcome_unknown
     ├── TransportError                        the request did not get a full answer
     │   ├── ConnectError                      nothing was sent: always safe to repeat
-    │   │   └── ConnectTimeout
-    │   ├── ReadTimeout                       sent, no answer in time: OUTCOME UNKNOWN
+    │   │   └── ConnectTimeout                (also a Timeout)
+    │   ├── Timeout
+    │   │   ├── ConnectTimeout
+    │   │   └── ReadTimeout                   sent, no answer in time: OUTCOME UNKNOWN
     │   └── ConnectionLost                    sent, connection dropped: OUTCOME UNKNOWN
     ├── ServerError(status)                   HTTP 5xx (or 429) without an Odoo error body
     └── APIError(name, data)                  Odoo answered with an error
@@ -57,12 +60,12 @@ class ConnectError(TransportError):
     """The connection could not be made; the request never reached Odoo."""
 
 
-class ConnectTimeout(ConnectError):
-    pass
-
-
 class Timeout(TransportError):
-    """Base of the timeouts after connecting (httpx spelling)."""
+    """Base of both timeouts (httpx spelling); only ReadTimeout leaves the outcome unknown."""
+
+
+class ConnectTimeout(ConnectError, Timeout):
+    """No connection within the connect timeout: nothing was sent."""
 
 
 class ReadTimeout(Timeout):

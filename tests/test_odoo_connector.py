@@ -286,7 +286,8 @@ def test_connect_timeout_is_distinguished_from_read_timeout():
     responses.add("POST", URL + "/json/2/iot.alert/ingest", body=requests.exceptions.ConnectTimeout("c"))
     with pytest.raises(errors.ConnectTimeout) as info:
         json2_client().ingest("iot.alert", ROWS)
-    assert isinstance(info.value, errors.ConnectError) and not info.value.outcome_unknown
+    assert isinstance(info.value, errors.ConnectError) and isinstance(info.value, errors.Timeout)
+    assert not info.value.outcome_unknown and info.value.retryable
 
 
 @pytest.mark.parametrize("client, path, fixture", [
