@@ -125,8 +125,10 @@ def hexstr2bin_prefixed(data, prefix):
 
 @sql_function("hexstr2bin", 1)
 def hexstr2bin(data):
+    text = binary(data, "hexstr2bin")
     try:
-        raw = bytes.fromhex(binary(data, "hexstr2bin"))
+        # emqx_utils:hexstr_to_bin/1 reads an odd-length string as if it had a leading 0
+        raw = bytes.fromhex(("0" + text) if len(text) % 2 else text)
     except ValueError as e:
         raise BadArg(f"hexstr2bin: {e}") from None
     return _bytes_to_text(raw, "hexstr2bin")

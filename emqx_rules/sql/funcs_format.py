@@ -150,6 +150,4 @@ def unescape(s):
         if m.group(2) not in _ESCAPES:
             raise BadArg(f"unrecognized_escape_sequence \\{m.group(2)}")
         return _ESCAPES[m.group(2)]
-    if s.endswith("\\") and not s.endswith("\\\\"):
-        pass
     return _ESC.sub(one, s)

@@ -105,6 +105,8 @@ def to_map(x):
     t = type(x)
     if t is dict:
         return x
+    if t is list and not x:
+        return {}  # maps:from_list([]); a non-empty list holds no {K, V} tuples here
     if t is str:
         try:
             decoded = jsonio.decode(x)
