@@ -15,8 +15,9 @@ from . import errors, redact, wire
 
 log = logging.getLogger("odoo_connector")
 
-DEFAULT_TIMEOUT = (3.05, 30)  # connect just above a TCP retransmit window; read well under
-# Odoo's limit_time_real (120 s) would be a lie for big batches, so callers size batches instead.
+# (connect, read): connect just above the 3 s TCP retransmit; read well under Odoo's
+# limit_time_real (120 s) — a batch that needs longer than 30 s is too big and should be split.
+DEFAULT_TIMEOUT = (3.05, 30)
 DEBUG_BODY_CHARS = 2000
 
 
