@@ -131,3 +131,10 @@ def test_atom_columns_render_as_strings():
     """Atoms are written as JSON strings, so SELECT * shows them as given."""
     out = evaluate('SELECT * FROM "$events/client_disconnected"', DISCONNECTED)
     assert out == [dict(DISCONNECTED, metadata={"namespace": "global"})]
+
+
+def test_bytes_payload_is_read_as_utf8():
+    """A payload given as bytes (as recorded from MQTT) is the same binary to EMQX."""
+    out = evaluate('SELECT payload.a AS a, payload AS p FROM "t/#"',
+                   {"topic": "t/1", "payload": b'{"a": "\xc3\xa9"}'})
+    assert out == [{"a": "\u00e9", "p": '{"a": "\u00e9"}'}]

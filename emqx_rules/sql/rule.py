@@ -7,7 +7,7 @@ SELECT, one per emitted element for FOREACH, [] when FROM does not match or WHER
 import functools
 
 from .compiler import Scope, compile_cond
-from .errors import RuleRuntimeError
+from .errors import RuleError, RuleRuntimeError
 from .parser import parse
 from .codegen import compile_fields
 from .select import compile_collect
@@ -96,6 +96,11 @@ def _columns(context, rule_id, namespace):
     cols = dict(context)
     payload = cols.pop("payload", _ABSENT)
     if payload is not _ABSENT:
+        if type(payload) is bytes:
+            try:
+                payload = payload.decode("utf-8")
+            except UnicodeDecodeError:
+                raise RuleError("a non-UTF-8 payload cannot be represented offline") from None
         cols[PAYLOAD_ATOM] = payload
     meta = cols.get("metadata")
     if type(meta) is dict:
