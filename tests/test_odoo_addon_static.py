@@ -95,12 +95,13 @@ def assert_compatible(model, name, kind, schema_file=None, path=None):
 
 
 def test_pylint_odoo_finds_nothing():
-    """pylint-odoo's Odoo checks pass for the 17.0 series and, except 17-incompatible advice, 19.0."""
+    """pylint-odoo's Odoo checks pass for the 17.0 and 19.0 series, except advice that would break
+    one source for all series: a series-prefixed manifest version, and self.env._ (18+)."""
     base = [sys.executable, "-m", "pylint", "--load-plugins=pylint_odoo", "--disable=all", "--enable=odoolint",
-            "--manifest-required-authors=Smart Dairy IoT Core", "--score=n", str(ADDON)]
+            "--disable=manifest-version-format", "--manifest-required-authors=Smart Dairy IoT Core",
+            "--score=n", str(ADDON)]
     runs = [["--valid-odoo-versions=17.0"],
-            # 19 advice that would break 17: self.env._ (18+) and a 19.0.x manifest version.
-            ["--valid-odoo-versions=19.0", "--disable=prefer-env-translation,manifest-version-format"]]
+            ["--valid-odoo-versions=19.0", "--disable=prefer-env-translation"]]
     for extra in runs:
         done = subprocess.run(base[:-1] + extra + base[-1:], capture_output=True, text=True, timeout=300, cwd=ROOT)
         assert done.returncode == 0, done.stdout + done.stderr
@@ -119,8 +120,9 @@ def test_manifest_keys_and_data_files():
     manifest = ast.literal_eval((ADDON / "__manifest__.py").read_text())
     for key in ("name", "version", "license", "depends", "data", "author", "summary"):
         assert manifest.get(key), key
-    series, *rest = manifest["version"].split(".", 2)
-    assert series == "17" and len(rest[-1].split(".")) == 3, manifest["version"]
+    # x.y.z without a series: Odoo prefixes its own (adapt_version); "17.0.x.y.z" fails
+    # check_version on 18+ (odoo/modules/module.py), making the module uninstallable there.
+    assert [part.isdigit() for part in manifest["version"].split(".")] == [True] * 3, manifest["version"]
     assert manifest.get("installable", True) is True
     for name in manifest["data"]:
         assert (ADDON / name).is_file(), name

@@ -1,8 +1,10 @@
-# The series prefix is the oldest Odoo this addon installs on; the same source installs on 17.0,
-# 18.0, 19.0 and 20.0 (version-specific parts are feature-detected in Python, see models/).
+# One source for Odoo 17.0, 18.0, 19.0 and 20.0 (version-specific parts are feature-detected in
+# Python, see models/orm_compat.py). The version has no series prefix on purpose: Odoo prefixes a
+# 3-part version with its own series (odoo/modules/module.py adapt_version), while a "17.0.x.y.z"
+# version fails check_version on 18+ and the module would show as not installable.
 {
     "name": "Smart Dairy IoT",
-    "version": "17.0.1.0.0",
+    "version": "1.0.0",
     "summary": "Device registry and reading models fed by the Smart Dairy IoT Core forwarder",
     "category": "Technical",
     "license": "LGPL-3",
