@@ -18,6 +18,7 @@ from webhooks.store import StoreError
 
 bp = Blueprint("status_page", __name__, template_folder="templates")
 MINUTES = 30
+HIDDEN = ("device_id", "timestamp", "seq", "battery_level", "signal_strength", "rfid_tag")
 STREAM_OF_KIND = {"data": "telemetry", "status": "status", "alerts": "alerts"}
 SERIES = (("telemetry", "accepted", "#2e7d32"), ("status", "accepted", "#1565c0"),
           ("alerts", "accepted", "#ef6c00"), ("any", "rejected", "#c62828"))
@@ -81,7 +82,7 @@ def snapshot(store, minutes=MINUTES, now=None):
         "devices": _devices(q.all(LAST_PER_DEVICE, q.ts(now - timedelta(days=1))), q.all(PRESENCE)),
         "chart": _chart(q, cutoff, minutes),
         "latest": [_reading(r) for r in q.all(LATEST)],
-        "dead_by_reason": q.all(DEAD_BY_REASON),
+        "dead_by_reason": [{**r, "last": _dt(r["last"])} for r in q.all(DEAD_BY_REASON)],
         "dead_latest": q.all(DEAD_LATEST),
         "outbox": {"pending": outbox.get("pending", {}).get("n", 0), "failed": outbox.get("failed", {}).get("n", 0),
                    "presence_pending": q.all(PRESENCE_OUTBOX)[0]["n"],
@@ -159,6 +160,7 @@ def _reading(row):
     payload = row["payload"]
     if isinstance(payload, str):
         payload = json.loads(payload)
-    shown = [(k, v) for k, v in payload.items() if k not in ("device_id", "timestamp", "seq")
-             and isinstance(v, (int, float, str))][:4]
+    values = [(k, v) for k, v in payload.items() if k not in HIDDEN and isinstance(v, (int, float, str))]
+    numbers = [kv for kv in values if not isinstance(kv[1], str)]  # measurements first, then labels
+    shown = (numbers + [kv for kv in values if isinstance(kv[1], str)])[:4]
     return {**row, "device_ts": _dt(row["device_ts"]), "fields": shown}
