@@ -6,6 +6,7 @@ import json
 import logging
 import time
 from dataclasses import dataclass
+from http.cookiejar import DefaultCookiePolicy
 from importlib import metadata
 
 import requests
@@ -42,7 +43,12 @@ class Reply:
 
 class Transport:
     def __init__(self, session=None, timeout=DEFAULT_TIMEOUT, secrets=()):
-        self.session = session if session is not None else requests.Session()
+        if session is None:
+            session = requests.Session()
+            # Cookie-less: JSON-2 answers 403 to a session_id cookie sent with X-Odoo-Database
+            # (odoo/http.py), and nothing here needs a web session.
+            session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+        self.session = session
         self.timeout = timeout
         self._secrets = tuple(s for s in secrets if s)
 

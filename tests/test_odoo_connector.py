@@ -348,6 +348,16 @@ def test_from_env_reads_the_sdiot_variables():
         OdooClient.from_env(dict(env, SDIOT_ODOO_API_KEY=""))
 
 
+@responses.activate
+def test_own_session_keeps_no_cookies():
+    """A session cookie from /web/version is not sent back: JSON-2 refuses it with X-Odoo-Database."""
+    responses.add("GET", URL + "/web/version", json={"version_info": [19, 0, 0, "final", 0, ""], "version": "19.0"},
+                  headers={"Set-Cookie": "session_id=abc123; Path=/; HttpOnly"})
+    responses.add("POST", URL + "/json/2/iot.alert/ingest", json=[{"id": 1}, {"id": 2}, {"id": 3}])
+    OdooClient(URL, db="farm", api_key=KEY, retry=RetryPolicy.off()).ingest("iot.alert", ROWS)
+    assert "Cookie" not in responses.calls[1].request.headers
+
+
 class RecordingSession:
     """The transport seam: any object with requests.Session.request's signature."""
 
