@@ -65,9 +65,17 @@ class _Gen:
     def inline_call(self, name, args, found, scope):
         """Inline the common topic-splitting calls, guarded so any other input takes the
         general implementation (and so raises exactly as it would)."""
-        if type(found) is not tuple or len(args) != 2:
+        if type(found) is not tuple:
             return None
         func = self.bind(found[0], "f")
+        if name == "split" and len(args) == 3 and args[1][0] == "const" \
+                and type(args[1][1]) is str and args[1][1] and args[2] == ("const", "notrim"):
+            t, sep = self.temp(), self.bind(args[1][1])
+            value = self.expr(args[0], scope)
+            return (f"({t}.split({sep}) if type({t} := {value}) is str "
+                    f"else {func}({t}, {sep}, 'notrim'))")
+        if len(args) != 2:
+            return None
         if name == "split" and args[1][0] == "const" and type(args[1][1]) is str \
                 and args[1][1]:
             t, sep = self.temp(), self.bind(args[1][1])

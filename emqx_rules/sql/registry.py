@@ -6,6 +6,8 @@ export but we have not implemented raises UnsupportedFunction when the rule is c
 Implementations take evaluated arguments; those marked `env` also receive the columns when
 called from SELECT/DO/FOREACH (None from WHERE), like EMQX's closure-returning functions.
 """
+import importlib
+
 # emqx/emqx:apps/emqx_rule_engine/src/emqx_rule_funcs.erl export list (v5.8.9 and 6.x)
 _EXPORTS = """
 msgid/0 qos/0 flags/0 flag/1 topic/0 topic/1 clientid/0 clientip/0 peerhost/0 username/0
@@ -72,12 +74,16 @@ def lookup(name, arity):
     return "unknown"
 
 
+# modules that register implementations when imported (loaded on first lookup, so importing
+# emqx_rules stays light)
+_MODULES = ("funcs_codec", "funcs_date_parse", "funcs_format", "funcs_lists", "funcs_maps",
+            "funcs_math", "funcs_message", "funcs_strings", "funcs_system", "funcs_time",
+            "funcs_types")
 _loaded = []
 
 
 def _load():
     if not _loaded:
-        from . import (funcs_codec, funcs_date_parse, funcs_format,  # noqa: F401
-                       funcs_lists, funcs_maps, funcs_math, funcs_message, funcs_strings,
-                       funcs_system, funcs_time, funcs_types)
+        for name in _MODULES:
+            importlib.import_module(f"{__package__}.{name}")
         _loaded.append(True)

@@ -13,7 +13,7 @@ from .codegen import compile_fields
 from .select import compile_collect
 from .state import EvalState
 from .topics import compile_sources
-from .values import PAYLOAD_ATOM, Atom, to_output
+from .values import _SCALARS, PAYLOAD_ATOM, Atom, to_output
 
 _MAP = Scope("map")
 
@@ -51,6 +51,8 @@ class CompiledRule:
             selected = self._fields(cols, st)
             if self._where is not None and not _where_true(self._where({**cols, **selected}, st)):
                 return []
+            if PAYLOAD_ATOM not in selected and _SCALARS.issuperset(map(type, selected.values())):
+                return [selected]  # already its own JSON image (see values.to_output)
             return [_encode(selected)]
         selected, (item_key, items) = self._collect(cols, st)
         merged = {**cols, **selected}
@@ -115,7 +117,7 @@ def _columns(context, rule_id, namespace):
     for key in _ATOM_COLUMNS.get(context.get("event"), _BASIC_ATOMS):
         value = cols.get(key)
         if type(value) is str:
-            cols[key] = Atom(value)
+            cols[key] = _ATOM_TABLE.get(value) or Atom(value)
     return cols
 
 
@@ -123,6 +125,7 @@ def _columns(context, rule_id, namespace):
 # strings in a context, they become atoms, so `event IN ('client.connected')` is false and
 # is_str(event) too, exactly as on the broker.
 _BASIC_ATOMS = ("event", "node")
+_ATOM_TABLE = Atom._table
 _ATOM_COLUMNS = {
     "client.disconnected": _BASIC_ATOMS + ("reason",),
     "client.connack": _BASIC_ATOMS + ("reason_code",),
