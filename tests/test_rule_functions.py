@@ -171,6 +171,10 @@ VECTORS = [
     ("timezone_to_second('+08:00')", '28800'),
     ("timezone_to_offset_seconds('-01:30')", '-5400'),
     ("str(0.300000004)", '"0.300000004"'),
+    ("sprintf('~p|~s', '\u00e9', '\u4f60')", '"<<\\"\u00e9\\">>|\u4f60"'),
+    ("sprintf('~p', json_decode('{\"a\":[1,\"x\"]}'))", '"#{<<\\"a\\">> => [1,<<\\"x\\">>]}"'),
+    ("sprintf('~e|~.3e', 31415.9, 0.00123)", '"3.14159e+4|1.23e-3"'),
+    ("sprintf('~p ~p', event, 1.5)", '"\'message.publish\' 1.5"'),
     ("date_to_unix_ts('second', '%Y-%m-%d %H:%M:%S', '2022-05-26 10:40:12')", "1653561612"),
     ("date_to_unix_ts('millisecond', '%Y-%m-%dT%H:%M:%S.%3N%:z', "
      "'2022-05-26T10:40:12.123+08:00')", "1653532812123"),
@@ -233,7 +237,8 @@ def test_function_raises(expr):
 
 @pytest.mark.parametrize("expr", ["jq('.', payload)", "subbits(payload, 8)",
                                   "kv_store_get('k')", "gzip(payload)", "sprintf('~x', 1)",
-                                  "term_decode(payload)", "mongo_date()"])
+                                  "term_decode(payload)", "mongo_date()",
+                                  "sprintf('~g', 1.5)"])
 def test_unimplemented_function_named(expr):
     """A function EMQX has but the evaluator does not raises UnsupportedFunction naming it."""
     name = expr.split("(")[0]

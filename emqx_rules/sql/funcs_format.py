@@ -1,12 +1,13 @@
 """sprintf/N (io_lib:format via emqx_variform_bif:sprintf_s/2) and unescape/1.
 
-sprintf supports the directives rule SQL uses: ~s ~ts ~p ~tp ~w ~tw ~b ~B ~f ~e ~g ~c ~n ~~
-with optional field width and precision; any other directive raises UnsupportedFunction
-naming it. ~p prints terms on one line (Erlang breaks lines past 80 columns; rare here).
+sprintf supports the directives rule SQL uses: ~s ~ts ~p ~tp ~w ~tw ~b ~B ~f ~e ~c ~n ~~
+with optional field width and precision; any other directive (~g, ~x, ...) raises
+UnsupportedFunction naming it. ~p prints terms on one line (Erlang breaks lines past 80
+columns, which rule payloads rarely reach).
 """
 import re
 
-from .errors import BadArg, UnsupportedFunction
+from .errors import BadArg, RuleError, UnsupportedFunction
 from .registry import sql_function
 from .values import UNDEFINED, atom_text, is_atom, printable_list
 
@@ -16,12 +17,7 @@ _DIRECTIVE = re.compile(r"~(-?\d+|\*)?(?:\.(\d+|\*)?)?(?:\.(.))?(t|l)?(.)", re.S
 def erl_term(x):
     t = type(x)
     if t is str:
-        if all(32 <= ord(c) < 127 for c in x):
-            return '<<"' + x.replace("\\", "\\\\").replace('"', '\\"') + '">>'
-        if all(ord(c) < 256 and (ord(c) >= 32 or c in "\n\t\r") for c in x):
-            esc = x.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-            return '<<"' + esc.replace("\t", "\\t").replace("\r", "\\r") + '">>'
-        return "<<" + ",".join(str(b) for b in x.encode()) + ">>"
+        return _binary_literal(x)
     if t is int:
         return str(x)
     if t is float:
@@ -40,6 +36,24 @@ def erl_term(x):
         items = sorted(x.items(), key=lambda kv: (type(kv[0]) is str, str(kv[0])))
         return "#{" + ",".join(f"{erl_term(k)} => {erl_term(v)}" for k, v in items) + "}"
     return repr(x)
+
+
+_BYTE_ESCAPES = {0x22: '\\"', 0x5C: "\\\\", 0x0A: "\\n", 0x0D: "\\r", 0x09: "\\t",
+                 0x0B: "\\v", 0x08: "\\b", 0x0C: "\\f", 0x1B: "\\e"}
+
+
+def _binary_literal(text):
+    """~p of a binary: its UTF-8 bytes read as latin1 when all are printable (the default
+    printable range), which after iolist_to_binary gives back the same UTF-8 text; otherwise
+    the byte list."""
+    raw = text.encode()
+    if all(32 <= b <= 126 or b >= 160 or b in _BYTE_ESCAPES for b in raw):
+        out = bytearray()
+        for b in raw:
+            esc = _BYTE_ESCAPES.get(b)
+            out += esc.encode() if esc else bytes([b])
+        return '<<"' + out.decode() + '">>'
+    return "<<" + ",".join(str(b) for b in raw) + ">>"
 
 
 _BARE_ATOM = re.compile(r"[a-z][A-Za-z0-9_@]*\Z")
@@ -68,6 +82,15 @@ def _render(ctl, arg, prec):
     if ctl == "s":
         s = _chars(arg)
         return s[:prec] if prec is not None else s
+    if ctl == "ts":
+        s = _chars(arg)
+        if any(ord(c) > 255 for c in s):
+            # io_lib gives characters > 255 that iolist_to_binary/1 refuses
+            raise BadArg("sprintf: ~ts output is not a byte string (iolist_to_binary badarg)")
+        if any(ord(c) > 127 for c in s):
+            # characters 128..255 become single latin1 bytes: not UTF-8, not representable
+            raise RuleError("sprintf: ~ts of non-ASCII text yields a latin1 binary")
+        return s[:prec] if prec is not None else s
     if ctl in ("p", "w"):
         return erl_term(arg)
     if ctl in ("b", "B"):
@@ -83,11 +106,16 @@ def _render(ctl, arg, prec):
                 break
         out = ("-" if arg < 0 else "") + out
         return out.lower() if ctl == "b" else out
-    if ctl in ("f", "e", "g"):
+    if ctl == "f":
         if type(arg) is not float:
-            raise BadArg(f"sprintf: ~{ctl} needs a float, got {arg!r}")
-        p = 6 if prec is None else prec
-        return f"{arg:.{p}{ctl}}"
+            raise BadArg(f"sprintf: ~f needs a float, got {arg!r}")
+        return f"{arg:.{6 if prec is None else prec}f}"
+    if ctl == "e":
+        if type(arg) is not float:
+            raise BadArg(f"sprintf: ~e needs a float, got {arg!r}")
+        # Erlang's precision counts significant digits and writes the exponent unpadded
+        mant, _, exp = f"{arg:.{max((6 if prec is None else prec) - 1, 0)}e}".partition("e")
+        return f"{mant}e{'+' if int(exp) >= 0 else '-'}{abs(int(exp))}"
     if ctl == "c":
         if type(arg) is not int:
             raise BadArg("sprintf: ~c needs a character code")
@@ -114,6 +142,8 @@ def sprintf_s(fmt, args):
             raise UnsupportedFunction("sprintf", "* field widths")
         if not queue:
             raise BadArg("sprintf: too few arguments")
+        if _mod == "t" and ctl == "s":
+            ctl = "ts"
         text = _render(ctl, queue.pop(0), int(prec) if prec else None)
         if width:
             w = int(width)
