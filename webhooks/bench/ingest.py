@@ -88,6 +88,32 @@ def scratch_database(admin_url):
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def _cpu(pids):
+    """CPU seconds used so far by these processes (those on this host and still alive)."""
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def _server_pids(master_pid, db_url):
+    """The gunicorn workers, and the PostgreSQL backends serving ``db_url``'s database."""
+    try:
+        workers = [int(p) for p in Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()]
+    except OSError:
+        workers = []
+    backends = []
+    if db_url:
+        with psycopg.connect(db_url, autocommit=True) as conn:
+            backends = [r[0] for r in conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")]
+    return workers, backends
+
+
 @contextmanager
 def gunicorn(app, env, workers, threads):
     port = _free_port()
@@ -106,7 +132,7 @@ def gunicorn(app, env, workers, threads):
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"gunicorn for {app} did not start") from None
                 time.sleep(0.1)
-        yield port
+        yield port, proc.pid
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -116,10 +142,16 @@ def gunicorn(app, env, workers, threads):
 
 
 def measure(app, env, bodies, seconds, concurrency, workers, threads, warmup):
-    with gunicorn(app, env, workers, threads) as port:
+    """The measured run's LoadResult, with CPU seconds per request of the server and its database."""
+    with gunicorn(app, env, workers, threads) as (port, master):
         requests = [build_request("127.0.0.1", "/v1/ingest/telemetry", b, TOKEN) for b in bodies]
         run_load("127.0.0.1", port, requests[:warmup], 60, concurrency)  # warm pools and caches
-        return run_load("127.0.0.1", port, requests[warmup:], seconds, concurrency)
+        app_pids, db_pids = _server_pids(master, env.get("SDIOT_DATABASE_URL"))
+        app_before, db_before = _cpu(app_pids), _cpu(db_pids)
+        result = run_load("127.0.0.1", port, requests[warmup:], seconds, concurrency)
+        result.cpu_app_us = (_cpu(app_pids) - app_before) / max(result.requests, 1) * 1e6
+        result.cpu_db_us = (_cpu(db_pids) - db_before) / max(result.requests, 1) * 1e6
+    return result
 
 
 def run(admin_url, seconds=10, concurrency=32, workers=None, threads=8, out=print):
@@ -138,10 +170,11 @@ def run(admin_url, seconds=10, concurrency=32, workers=None, threads=8, out=prin
             stored = conn.execute("SELECT count(*) FROM message").fetchone()[0]
             dead = conn.execute("SELECT count(*) FROM dead_letter").fetchone()[0]
     accepted = tier.statuses[200]
-    out(f"{'run':10} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}  statuses")
+    out(f"{'run':6} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6} {'cpu us/req: app':>15} {'db':>5}  statuses")
     for name, r in (("bare", bare), ("tier", tier)):
-        out(f"{name:10} {r.rate:9.0f} {r.percentile(50) * 1000:8.2f} {r.percentile(99) * 1000:8.2f} "
-            f"{r.errors + sum(v for k, v in r.statuses.items() if k >= 500):7}  {dict(sorted(r.statuses.items()))}")
+        out(f"{name:6} {r.rate:7.0f} {r.percentile(50) * 1000:7.2f} {r.percentile(99) * 1000:7.2f} "
+            f"{r.errors + sum(v for k, v in r.statuses.items() if k >= 500):6} {r.cpu_app_us:15.0f} "
+            f"{r.cpu_db_us:5.0f}  {dict(sorted(r.statuses.items()))}")
     out(f"tier: {accepted / tier.seconds:.0f} msg/s answered 200 (accepted or duplicate); rows stored {stored}, "
         f"dead letters {dead} (warm-up included)")
     ratio = tier.rate / bare.rate if bare.rate else 0.0
