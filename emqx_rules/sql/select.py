@@ -6,6 +6,10 @@ WHERE see earlier aliases. Each result is stored under its alias or alias/2 key 
 it is undefined. Before storing under a `payload.x` path, a payload still held as a string in
 the selected map is JSON-decoded (ensure_decoded_payload/2), which is why `SELECT *, payload.a`
 outputs the whole decoded payload.
+
+compile_fields/run_fields are the step-by-step reference interpreter of SELECT fields; rules
+run the equivalent generated code from codegen.py (faster), and a property test keeps the two
+in agreement. FOREACH's own clause is compiled here (compile_collect).
 """
 from . import maps
 from .aliases import alias_for
