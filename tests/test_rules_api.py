@@ -363,3 +363,17 @@ def test_export_command_round_trips_applied_rules(broker, api, api_env, tmp_path
         assert back.emqx_sql == rule.emqx_sql
         assert (back.action.name, back.action.path, back.action.connector) == (
             rule.action.name, rule.action.path, rule.action.connector)
+
+
+def test_apply_refuses_rules_that_do_not_parse(broker, api, api_env, tmp_path):
+    """A rule EMQX would reject never reaches the broker: apply stops on lint errors, writing nothing."""
+    import shutil
+
+    from webhooks.cli import CommandError
+
+    shutil.copytree(loader.RULES_DIR, tmp_path / "rules")
+    (tmp_path / "rules" / "broken.toml").write_text(
+        'sql = "SELECT FROM WHERE"\n[action]\nconnector = "sdiot_webhook"\npath = "/v1/ingest/telemetry"\n')
+    with pytest.raises(CommandError, match="broken: SQL does not parse"):
+        sdiot_rules("--rules-dir", str(tmp_path / "rules"), "apply")
+    assert broker.writes == []

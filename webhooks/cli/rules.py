@@ -133,7 +133,11 @@ def _plan(args, ruleset, case_files):
 
 def _apply(args, ruleset, case_files):
     from emqx_rules.apply import apply_changes
+    from emqx_rules.lint import lint
 
+    errors = [f for f in lint(ruleset) if f.level == "error"]
+    if errors:
+        raise CommandError("not applying, lint errors:\n" + "\n".join(map(str, errors)))
     changes = _changes(ruleset)
     _print_changes(changes, args.prune)
     outcomes = apply_changes(_api(), changes, prune=args.prune)
