@@ -19,10 +19,14 @@ _MAPPED = (TypeError, ValueError, ArithmeticError, IndexError, KeyError, Attribu
            UnicodeError)
 
 
+_ABSENT = object()
+
+
 def _pair_payload(action, cols):
+    """eval({var, <<"payload">>}, [Action, Columns]): the binary key, else its atom twin."""
     for m in (action, cols):
-        v = m.get("payload", UNDEFINED)
-        if v is UNDEFINED:
+        v = m.get("payload", _ABSENT)
+        if v is _ABSENT:
             v = m.get(PAYLOAD_ATOM, UNDEFINED)
         if v is not UNDEFINED:
             return v
