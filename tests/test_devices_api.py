@@ -223,3 +223,17 @@ def test_unexpected_error_is_503_not_500(client, monkeypatch):
     monkeypatch.setattr(provisioning, "list_devices", boom)
     resp = client.get("/api/v1/devices", headers=AUTH)
     assert resp.status_code == 503 and resp.get_json()["error"] == "internal_error"
+
+
+def test_works_inside_the_app_factory(auth_url, ingest_sqlite_url):
+    """Registered on webhooks.create_app(), the API takes its tokens from the factory's settings."""
+    import webhooks
+
+    app = webhooks.create_app({"database_url": ingest_sqlite_url, "admin_tokens": (TOKEN,),
+                               "AUTH_DATABASE_URL": auth_url})
+    device_api.init_app(app)
+    device_api.init_app(app)  # idempotent: the factory may already have registered it
+    client = app.test_client()
+    assert client.get("/api/v1/devices", headers={"Authorization": "Bearer nope"}).status_code == 401
+    assert _add(client).status_code == 201
+    assert client.get("/api/v1/devices", headers=AUTH).get_json()["count"] == 1

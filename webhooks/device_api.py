@@ -26,6 +26,9 @@ RETRY_AFTER = "5"
 
 
 def init_app(app):
+    """Register the blueprint (once: calling it again is harmless)."""
+    if bp.name in app.blueprints:
+        return
     app.register_blueprint(bp)
     app.teardown_appcontext(_close_connection)
 
