@@ -78,6 +78,7 @@ def test_one_shots_run_the_documented_commands():
     assert SERVICES["rules"]["command"] == ["sdiot", "rules", "apply"]
     assert SERVICES["webhook"]["command"][:2] == ["sdiot", "serve"]
     assert SERVICES["forwarder"]["command"] == ["sdiot", "forward"]
+    assert "sdiot store maintain" in SERVICES["store-maintain"]["command"][-1]
 
 
 def test_webhook_is_wired_like_the_contract():

@@ -74,8 +74,8 @@ def test_overlay_sets_namespace_and_image(rendered):
     env, _, resources = rendered
     for (kind, name), doc in resources.items():
         assert doc["metadata"].get("namespace") == f"sdiot-{env}", (kind, name)
-    for key in [("Deployment", "sdiot-webhook"), ("Deployment", "sdiot-forwarder"), ("Job", "sdiot-migrate")]:
-        image = resources[key]["spec"]["template"]["spec"]["containers"][0]["image"]
+    for name, pod in pod_specs(resources):
+        image = pod["containers"][0]["image"]
         assert image.startswith("registry.example.invalid/sdiot/iot-core:") and not image.endswith(":latest")
 
 
@@ -108,12 +108,20 @@ def test_webhook_metrics_dir_is_an_emptydir(rendered):
     assert "emptyDir" in volume
 
 
+def pod_specs(resources):
+    """(name, pod spec) of every workload, the CronJob's included."""
+    for (kind, name), doc in resources.items():
+        if kind in {"Deployment", "Job"}:
+            yield name, doc["spec"]["template"]["spec"]
+        elif kind == "CronJob":
+            yield name, doc["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+
+
 def test_every_pod_runs_non_root_read_only(rendered):
     """Every workload runs as a non-root user, without privilege escalation, read-only root."""
-    for (kind, name), doc in rendered[2].items():
-        if kind not in {"Deployment", "Job"}:
-            continue
-        pod = doc["spec"]["template"]["spec"]
+    specs = list(pod_specs(rendered[2]))
+    assert len(specs) == 4
+    for name, pod in specs:
         assert pod["securityContext"]["runAsNonRoot"] is True, name
         assert pod["automountServiceAccountToken"] is False, name
         for c in pod["containers"]:
@@ -152,9 +160,17 @@ def test_config_and_secrets_come_from_generators(rendered):
     names = {name for kind, name in resources if kind in {"ConfigMap", "Secret"}}
     config = next(n for n in names if n.startswith("sdiot-config-"))
     secret = next(n for n in names if n.startswith("sdiot-secrets-"))
-    for key in [("Deployment", "sdiot-webhook"), ("Deployment", "sdiot-forwarder"), ("Job", "sdiot-migrate")]:
-        refs = resources[key]["spec"]["template"]["spec"]["containers"][0]["envFrom"]
-        assert {"configMapRef": {"name": config}} in refs and {"secretRef": {"name": secret}} in refs
+    for name, pod in pod_specs(resources):
+        refs = pod["containers"][0]["envFrom"]
+        assert {"configMapRef": {"name": config}} in refs and {"secretRef": {"name": secret}} in refs, name
+
+
+def test_store_maintenance_is_scheduled(rendered):
+    """`sdiot store maintain` runs on a schedule, never two at once."""
+    cron = rendered[2][("CronJob", "sdiot-store-maintain")]
+    assert cron["spec"]["concurrencyPolicy"] == "Forbid"
+    pod = cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    assert pod["containers"][0]["command"] == ["sdiot", "store", "maintain"]
 
 
 def test_committed_secret_values_are_placeholders():
