@@ -31,6 +31,9 @@ MATRIX = [
     ("MM001", "publish", "dairy/farm2/milk_meters/MM001/data", "deny"),  # own id under another farm
     ("MM001", "publish", "dairy/farm1/temperature/MM001/data", "deny"),  # own id under another path
     ("MM001", "subscribe", f"{MM_OTHER_FARM}/config", "deny"),
+    # shared subscriptions are authorized on their real topic
+    ("MM001", "subscribe", f"$share/g1/{MM}/commands", "allow"),
+    ("MM001", "subscribe", f"$share/g1/{TS_SAME_FARM}/commands", "deny"),
     # wildcards and broker internals
     ("MM001", "subscribe", "#", "deny"),
     ("MM001", "subscribe", "dairy/#", "deny"),

@@ -120,3 +120,17 @@ def test_superuser_skips_rules():
     """A superuser is allowed before any row is looked at."""
     d = acl.decide([row("deny", "all", "#")], CLIENT, "publish", "t", superuser=True)
     assert (d.decision, d.reason) == ("allow", "superuser")
+
+
+@pytest.mark.parametrize("action, topic, expected", [
+    ("subscribe", "$share/g1/d/MM001/cmd", "allow"),  # shared: the real topic is authorized
+    ("subscribe", "$queue/d/MM001/cmd", "allow"),
+    ("subscribe", "$share/g1/d/MM002/cmd", "deny"),
+    ("publish", "$delayed/10/d/MM001/data", "allow"),
+    ("publish", "$delayed/10", "deny"),  # malformed: EMQX denies
+    ("publish", "$share/g1/d/MM001/data", "deny"),  # $share means nothing for a publish
+])
+def test_shared_and_delayed_topics(action, topic, expected):
+    """EMQX authorizes the real topic of $share/$queue subscriptions and $delayed publishes."""
+    rows = [row("allow", "subscribe", "d/${username}/cmd"), row("allow", "publish", "d/${username}/data")]
+    assert acl.decide(rows, CLIENT, action, topic).decision == expected

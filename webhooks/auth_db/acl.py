@@ -43,7 +43,7 @@ class Rule:
 @dataclass(frozen=True)
 class Decision:
     decision: str  # allow | deny
-    reason: str  # superuser | rule | no_match
+    reason: str  # superuser | rule | no_match | invalid_topic
     rule: dict | None
     index: int | None = None  # position of the deciding row in the query result
 
@@ -136,10 +136,28 @@ def matches(rule, client, action, topic, qos, retain):
     return rendered is not None and topic_match(topic.split("/"), rendered.split("/"))
 
 
+def real_topic(action, topic):
+    """The topic EMQX authorizes: ``$delayed/N/t`` → ``t`` (emqx_access_control:authorize/3);
+    for a subscription ``$share/G/t`` and ``$queue/t`` → ``t`` (emqx_channel check_sub_authzs,
+    emqx_topic:get_shared_real_topic/1). None for a malformed ``$delayed`` topic (EMQX: deny)."""
+    if topic.startswith("$delayed/"):
+        parts = topic[len("$delayed/"):].split("/", 1)
+        return parts[1] if len(parts) == 2 else None
+    if action == "subscribe" and topic.startswith("$share/"):
+        parts = topic.split("/", 2)
+        return parts[2] if len(parts) == 3 else topic
+    if action == "subscribe" and topic.startswith("$queue/"):
+        return topic[len("$queue/"):]
+    return topic
+
+
 def decide(rows, client, action, topic, qos=0, retain=False, no_match="deny", superuser=False):
     """The decision EMQX reaches for ``client`` doing ``action`` on ``topic`` given the rows."""
     if action not in ("publish", "subscribe"):
         raise ValueError("action must be publish or subscribe")
+    topic = real_topic(action, topic)
+    if topic is None:
+        return Decision("deny", "invalid_topic", None)
     if superuser:
         return Decision("allow", "superuser", None)
     for index, row in enumerate(rows):

@@ -60,7 +60,8 @@ def _check(args):
     if args.json:
         print_json({"decision": d.decision, "rule": rule, "reason": d.reason, "row": d.index})
     else:
-        why = {"superuser": "superuser (authz skipped)", "no_match": f"no row matched (no_match = {config.no_match})"}
+        why = {"superuser": "superuser (authz skipped)", "no_match": f"no row matched (no_match = {config.no_match})",
+               "invalid_topic": "a malformed $delayed topic (EMQX denies it)"}
         detail = why.get(d.reason) or (f"row {d.index}: {rule['permission']} {rule['action']} {rule['topic']}"
                                        f" qos={rule['qos'] or 'any'} retain={'any' if rule['retain'] is None else rule['retain']}")
         print(f"{d.decision.upper()}  {args.username} {action} {topic}\n  decided by {detail}")
