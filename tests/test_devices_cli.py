@@ -150,3 +150,22 @@ def test_revoke_kicks_through_emqx(auth_url, monkeypatch, capsys):
     assert main(["devices", "revoke", "AC001", "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["kicked"] == ["AC001"] and result["device"]["state"] == "revoked"
+
+
+def test_existing_secrets_file_stops_the_import_first(auth_url, tmp_path, capsys):
+    """--out must be a new file; otherwise nothing is imported (secrets could not be shown)."""
+    farm = tmp_path / "farm.csv"
+    farm.write_text(CSV_HEADER + "farm1,milk_meter,MM001\n")
+    out = tmp_path / "secrets.csv"
+    out.write_text("old")
+    assert main(["devices", "import", str(farm), "--out", str(out)]) == 1
+    assert "nothing was imported" in capsys.readouterr().err
+    assert _count(auth_url) == 0 and out.read_text() == "old"
+
+
+def test_failed_import_leaves_no_secrets_file(auth_url, tmp_path):
+    """A refused import removes the (empty) secrets file it reserved."""
+    farm = tmp_path / "farm.csv"
+    farm.write_text(CSV_HEADER + "farm1,milk_meter,XX001\n")
+    assert main(["devices", "import", str(farm), "--out", str(tmp_path / "s.csv")]) == 1
+    assert not (tmp_path / "s.csv").exists()

@@ -85,9 +85,18 @@ def _add_backend(args):
         return _credentials(provisioning.add_service_user(conn, args.name, farm_id=args.farm), args.json)
 
 
+def _open_secrets_file(path):
+    try:
+        return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w")
+    except OSError as exc:
+        raise CommandError(f"--out {path}: {exc.strerror} (it must not exist yet; nothing was imported)") from None
+
+
 def _progress(done, total):
     width = 30
     filled = width * done // max(total, 1)
+    if done != total and filled == width * (done - 1) // max(total, 1):
+        return  # redraw only when the bar grows
     print(f"\rimporting [{'#' * filled}{' ' * (width - filled)}] {done}/{total}", end="", file=sys.stderr)
     if done == total:
         print(file=sys.stderr)
@@ -99,14 +108,20 @@ def _import(args):
             lines = fh.read().splitlines()
     except OSError as exc:
         raise CommandError(f"{args.file}: {exc.strerror}") from None
-    with auth_session(args) as conn:
-        created = provisioning.import_devices(conn, provisioning.read_csv(lines), progress=_progress)
+    out = _open_secrets_file(args.out) if args.out else None  # before importing: secrets are shown once
+    try:
+        with auth_session(args) as conn:
+            created = provisioning.import_devices(conn, provisioning.read_csv(lines), progress=_progress)
+    except BaseException:
+        if out is not None:
+            out.close()
+            os.unlink(args.out)
+        raise
     rows = ["device_id,farm_id,device_type,password"] + [
         f"{c.device_id},{c.farm_id},{c.device_type},{c.password}" for c in created]
-    if args.out:
-        fd = os.open(args.out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write("\n".join(rows) + "\n")
+    if out is not None:
+        with out:
+            out.write("\n".join(rows) + "\n")
         print(f"imported {len(created)} devices; secrets in {args.out} (shown once)", file=sys.stderr)
     elif args.json:
         print_json([{"device_id": c.device_id, "farm_id": c.farm_id, "device_type": c.device_type,
