@@ -11,7 +11,7 @@ from . import jsonio
 from .compare import _FLOAT, _INT
 from .errors import BadArg
 from .registry import sql_function
-from .values import UNDEFINED, to_bin
+from .values import UNDEFINED, float_fixed, to_bin
 
 
 def _bin_to_float(s):
@@ -86,18 +86,14 @@ def to_float(x):
 def to_float_decimals(x, decimals):
     if type(decimals) is not int or decimals <= 0 or decimals > 253:
         raise BadArg(f"float/2 needs 1..253 decimals, got {decimals!r}")
-    return float(f"{to_float(x):.{decimals}f}")
+    return float(float_fixed(to_float(x), decimals, False))
 
 
 @sql_function("float2str", 2)
 def float2str(x, precision):
     if type(x) is not float or type(precision) is not int or not 0 <= precision <= 253:
         raise BadArg(f"badarg: float2str({x!r}, {precision!r})")
-    s = f"{x:.{precision}f}"
-    if "." in s:
-        head, _, tail = s.partition(".")
-        s = f"{head}.{tail.rstrip('0') or '0'}"
-    return s
+    return float_fixed(x, precision, True)
 
 
 @sql_function("map", 1)
