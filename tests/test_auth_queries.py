@@ -110,3 +110,26 @@ def test_mtls_listener_is_certificate_only():
     zone = conf["zones"][listener["zone"]]["mqtt"]
     assert zone["peer_cert_as_username"] == "cn"
     assert conf["authorization"]["no_match"] == "deny"
+
+
+def test_emqx_needs_only_the_documented_grant(auth_url, config, capsys):
+    """With only `GRANT SELECT ON mqtt_user, mqtt_acl_rendered`, both shipped queries run."""
+    import uuid
+
+    import psycopg
+
+    password = _add(capsys)
+    role = f"sdiot_t_emqx_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(auth_url, autocommit=True) as conn:
+        conn.execute(f'CREATE ROLE "{role}" NOLOGIN')
+        try:
+            conn.execute(f'GRANT SELECT ON mqtt_user, mqtt_acl_rendered TO "{role}"')
+            conn.execute(f'SET ROLE "{role}"')
+            assert emqx_authenticates(conn, config, "MM001", password) == "ok"
+            assert len(emqx_config.run_authz(conn, config, "MM001")) == 9
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute("SELECT * FROM device_certificate")
+        finally:
+            conn.execute("RESET ROLE")
+            conn.execute(f'DROP OWNED BY "{role}"')
+            conn.execute(f'DROP ROLE "{role}"')
