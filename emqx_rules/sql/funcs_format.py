@@ -8,6 +8,7 @@ columns, which rule payloads rarely reach).
 import re
 
 from .errors import BadArg, RuleError, UnsupportedFunction
+from .floats import erl_e, erl_f, erl_shortest
 from .registry import sql_function
 from .values import UNDEFINED, atom_text, is_atom, printable_list
 
@@ -21,11 +22,7 @@ def erl_term(x):
     if t is int:
         return str(x)
     if t is float:
-        r = repr(x)
-        if "e" in r:
-            mant, _, exp = r.partition("e")
-            r = f"{mant if '.' in mant else mant + '.0'}e{int(exp)}"
-        return r
+        return erl_shortest(x)
     if is_atom(x):
         return _atom_literal(atom_text(x))
     if t is list:
@@ -109,13 +106,11 @@ def _render(ctl, arg, prec):
     if ctl == "f":
         if type(arg) is not float:
             raise BadArg(f"sprintf: ~f needs a float, got {arg!r}")
-        return f"{arg:.{6 if prec is None else prec}f}"
+        return erl_f(arg, 6 if prec is None else prec)
     if ctl == "e":
         if type(arg) is not float:
             raise BadArg(f"sprintf: ~e needs a float, got {arg!r}")
-        # Erlang's precision counts significant digits and writes the exponent unpadded
-        mant, _, exp = f"{arg:.{max((6 if prec is None else prec) - 1, 0)}e}".partition("e")
-        return f"{mant}e{'+' if int(exp) >= 0 else '-'}{abs(int(exp))}"
+        return erl_e(arg, 6 if prec is None else prec)
     if ctl == "c":
         if type(arg) is not int:
             raise BadArg("sprintf: ~c needs a character code")

@@ -11,7 +11,8 @@ from . import jsonio
 from .compare import _FLOAT, _INT
 from .errors import BadArg
 from .registry import sql_function
-from .values import UNDEFINED, float_fixed, to_bin
+from .floats import float_fixed
+from .values import UNDEFINED, to_bin
 
 
 def _bin_to_float(s):

@@ -8,6 +8,7 @@ json_encode(), whose result is a string compared byte for byte).
 import json
 import math
 
+from .floats import jiffy as jiffy_float
 from .values import PAYLOAD_ATOM, UNDEFINED, Atom, atom_text, is_atom
 
 def _finite_float(text):
@@ -42,15 +43,10 @@ def _key(k):
 
 
 def _float(f):
-    if math.isinf(f) or math.isnan(f):
-        raise ValueError("jiffy cannot encode a non-finite float")
-    r = repr(f)
-    if "e" in r:
-        mant, _, exp = r.partition("e")
-        if "." not in mant:
-            mant += ".0"
-        r = f"{mant}e{int(exp)}"
-    return r
+    try:
+        return jiffy_float(f)
+    except ValueError:
+        raise ValueError("jiffy cannot encode a non-finite float") from None
 
 
 def _enc(x, out):

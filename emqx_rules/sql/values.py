@@ -12,6 +12,8 @@ PAYLOAD_ATOM.
 """
 import math
 
+from .floats import float_fixed
+
 
 class _Undefined:
     __slots__ = ()
@@ -85,41 +87,6 @@ def atom_text(x):
 def float_to_str(f):
     """`float_to_binary(F, [{decimals, 10}, compact])`, the form str() and `+` use."""
     return float_fixed(f, 10, True)
-
-
-_MAX_FAST = float(1 << 53)
-
-
-def float_fixed(f, decimals, compact):
-    """float_to_binary(F, [{decimals, D}] ++ [compact]) exactly as OTP computes it
-    (erts sys_double_to_chars_fast): below 2^53 and 19 decimals the fraction is scaled in
-    double arithmetic and rounded half away from zero, so 20.2 with 17 decimals is
-    "20.19999999999999928" (not the correctly rounded ...929), and -0.0 has no sign."""
-    if math.isinf(f) or math.isnan(f):
-        raise ValueError(f)
-    af = -f if f < 0 else f
-    if af > _MAX_FAST or decimals >= 19:
-        text = f"{f:.{decimals}f}"
-    elif decimals:
-        int_f = math.floor(af)
-        scaled = (af - int_f) * float(10 ** decimals)
-        frac = math.floor(scaled)
-        if scaled - frac >= 0.5:
-            frac += 1
-        int_part = int(int_f)
-        if frac >= 10 ** decimals:
-            int_part, frac = int_part + 1, 0
-        text = ("-" if f < 0 else "") + f"{int_part}.{frac:0{decimals}d}"
-    else:
-        int_part = math.floor(af)
-        if af - int_part >= 0.5:
-            int_part += 1
-        text = ("-" if f < 0 else "") + str(int_part)
-    if compact and decimals and "." in text:
-        text = text.rstrip("0")
-        if text.endswith("."):
-            text += "0"
-    return text
 
 
 def printable_list(lst):
