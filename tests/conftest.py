@@ -38,6 +38,25 @@ def drop_database(name):
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@pytest.fixture(autouse=True)
+def _close_stores(monkeypatch):
+    """Close every store an app opened in the test, so no pool or writer thread outlives it."""
+    import webhooks.app
+    from webhooks.store import open_store
+
+    opened = []
+
+    def tracking_open_store(*args, **kwargs):
+        store = open_store(*args, **kwargs)
+        opened.append(store)
+        return store
+
+    monkeypatch.setattr(webhooks.app, "open_store", tracking_open_store)
+    yield
+    for store in opened:
+        store.close()
+
+
 @pytest.fixture(scope="session")
 def pg_available():
     try:

@@ -43,7 +43,9 @@ def client(tmp_path_factory):
 
     url = f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'ingest.db'}"
     migrate_up("ingest", url)
-    return create_app({"database_url": url, "webhook_tokens": (TOKEN,)}).test_client()
+    app = create_app({"database_url": url, "webhook_tokens": (TOKEN,)})
+    yield app.test_client()
+    app.extensions["sdiot_store"].close()
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -16,6 +16,9 @@ from webhooks import metrics
 from webhooks.store import StoreRejected, StoreUnavailable
 
 
+_STOP = object()
+
+
 class GroupCommitter:
     def __init__(self, write_batch, max_batch=64, timeout=15.0, name="sdiot-group-commit"):
         self._write_batch = write_batch  # list of items -> list of results, one transaction
@@ -49,15 +52,32 @@ class GroupCommitter:
                 self._pid = os.getpid()
                 self._thread.start()
 
+    def close(self):
+        """Stop this process's writer after it commits what is already queued."""
+        if self._pid == os.getpid() and self._thread is not None and self._thread.is_alive():
+            self._queue.put(_STOP)
+            self._thread.join(timeout=self.timeout)
+        self._thread = None
+
     def _run(self):
         while True:
-            batch = [self._queue.get()]
+            first = self._queue.get()
+            if first is _STOP:
+                return
+            batch = [first]
+            stop = False
             while len(batch) < self.max_batch:
                 try:
-                    batch.append(self._queue.get_nowait())
+                    entry = self._queue.get_nowait()
                 except queue.Empty:
                     break
+                if entry is _STOP:
+                    stop = True
+                    break
+                batch.append(entry)
             self._commit(batch)
+            if stop:
+                return
 
     def _commit(self, batch):
         items = [item for item, _ in batch]

@@ -105,6 +105,8 @@ class PostgresStore(SQLStore):
             raise StoreUnavailable(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc
 
     def close(self):
+        if self._committer is not None:
+            self._committer.close()
         if self._pool is not None and self._pool_pid == os.getpid():
             self._pool.close()
         self._pool = None
