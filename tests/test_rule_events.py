@@ -138,3 +138,12 @@ def test_bytes_payload_is_read_as_utf8():
     out = evaluate('SELECT payload.a AS a, payload AS p FROM "t/#"',
                    {"topic": "t/1", "payload": b'{"a": "\xc3\xa9"}'})
     assert out == [{"a": "\u00e9", "p": '{"a": "\u00e9"}'}]
+
+
+def test_event_topic_is_also_a_publish_filter():
+    """Every FROM entry is in EMQX's publish topic index (emqx_rule_engine.erl,
+    do_update_rule_index/1), so a publish on `$events/client_connected` reaches the rule."""
+    sql = 'SELECT topic FROM "$events/client_connected"'
+    assert evaluate(sql, publish("$events/client_connected")) == [
+        {"topic": "$events/client_connected"}]
+    assert evaluate(sql, publish("$events/other")) == []

@@ -98,12 +98,16 @@ def _plain_filter(flt):
 
 
 def compile_sources(sources):
-    """A fast predicate (event, topic) -> bool for a rule's FROM list."""
+    """A fast predicate (event, topic) -> bool for a rule's FROM list.
+
+    Every FROM entry, `$events/...` ones included, also goes into EMQX's topic index for
+    publishes (emqx_rule_engine:do_update_rule_index/1), so a message published on the topic
+    `$events/client_connected` does reach a rule reading that event topic."""
     events, filters = set(), []
     for source in sources:
         if source.startswith("$events/"):
             events |= event_names_for(source)
-        elif not _plain_filter(source):
+        if not _plain_filter(source):
             filters.append((None, source))  # not a valid filter; keep exact semantics
         else:
             filters.append((filter_regex(source), source))
@@ -131,11 +135,3 @@ def compile_sources(sources):
         return False
     return matches
 
-
-def source_matches(source, event, topic):
-    """Does this FROM entry make the rule fire for (event, message topic)?"""
-    if source.startswith("$events/"):
-        return event in event_names_for(source)
-    if event != "message.publish" or type(topic) is not str:
-        return False
-    return topic_match(topic, source)
