@@ -83,7 +83,7 @@ def test_killed_worker_lease_expires_and_rows_are_delivered_once(ingest_pg_url, 
     with connect(ingest_pg_url) as conn:
         sample.insert(conn, batch)
     dead = Worker(ingest_pg_url, client_for(sim), Options(listen=False, **FAST), worker_id="dead-worker")
-    claimed = dead.outbox.claim("message", 10, 1.0, dead.worker_id)
+    claimed = dead.outbox.claim("message", 10, 3.0, dead.worker_id)
     first_half = [to_odoo_values(r)[1] for r in claimed[:5]]
     committed = client_for(sim).ingest("iot.temperature.reading", first_half)  # then the pod died
     dead.close()
@@ -92,7 +92,7 @@ def test_killed_worker_lease_expires_and_rows_are_delivered_once(ingest_pg_url, 
     try:
         stats, _ = live.run_once()
         assert stats.claimed == 0  # the lease still holds
-        assert wait_for(lambda: live.run_once()[0].claimed, 5) == 10
+        assert wait_for(lambda: live.run_once()[0].claimed, 15) == 10
     finally:
         live.close()
     assert sim.count() == 10
@@ -120,7 +120,7 @@ def test_late_mark_from_an_expired_lease_changes_nothing(ingest_pg_url, sim):
 
 
 def test_notify_wakes_an_idle_forwarder_before_the_poll(ingest_pg_url, sim):
-    """An insert is delivered within a second although the poll interval is a minute (LISTEN/NOTIFY)."""
+    """An insert is delivered within seconds although the poll interval is a minute (LISTEN/NOTIFY)."""
     w = Worker(ingest_pg_url, client_for(sim), Options(poll_seconds=60, **FAST))
     thread = threading.Thread(target=w.run, kwargs={"stop_after": 30})
     thread.start()
@@ -129,8 +129,9 @@ def test_notify_wakes_an_idle_forwarder_before_the_poll(ingest_pg_url, sim):
         inserted = time.monotonic()
         with connect(ingest_pg_url) as conn:
             sample.insert(conn, readings(1))
-        assert wait_for(lambda: states(ingest_pg_url).get("delivered") == 1, 5)
-        assert time.monotonic() - inserted < 1.0
+        # Far inside the 60 s poll interval: only the NOTIFY can have woken it.
+        assert wait_for(lambda: states(ingest_pg_url).get("delivered") == 1, 10)
+        assert time.monotonic() - inserted < 10
     finally:
         w.stop()
         thread.join(timeout=10)

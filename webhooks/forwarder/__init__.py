@@ -25,7 +25,7 @@ def drain(database_url, client=None, max_seconds=60.0, **options):
         from odoo_connector import OdooClient
 
         client = OdooClient.from_env()
-    worker = Worker(database_url, client, Options(listen=False, metrics_port=0, **options))
+    worker = Worker(database_url, client, Options(**{"listen": False, "metrics_port": 0, **options}))
     try:
         return worker.drain(max_seconds=max_seconds)
     finally:
