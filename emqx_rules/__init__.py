@@ -1,7 +1,7 @@
 """EMQX rules as code. The offline evaluator's API is re-exported here:
 `evaluate(sql, context)`, `compile_rule(sql)`, `RuleError` and its subclasses."""
-from .sql import (UNDEFINED, CompiledRule, RuleError, RuleRuntimeError, RuleSyntaxError,
-                  UnsupportedFunction, compile_rule, evaluate)
+from .sql import (UNDEFINED, CompiledRule, NotRepresentable, RuleError, RuleRuntimeError,
+                  RuleSyntaxError, UnsupportedFunction, compile_rule, evaluate)
 
-__all__ = ["UNDEFINED", "CompiledRule", "RuleError", "RuleRuntimeError", "RuleSyntaxError",
-           "UnsupportedFunction", "compile_rule", "evaluate"]
+__all__ = ["UNDEFINED", "CompiledRule", "NotRepresentable", "RuleError", "RuleRuntimeError",
+           "RuleSyntaxError", "UnsupportedFunction", "compile_rule", "evaluate"]

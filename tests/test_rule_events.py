@@ -133,6 +133,15 @@ def test_atom_columns_render_as_strings():
     assert out == [dict(DISCONNECTED, metadata={"namespace": "global"})]
 
 
+def test_binary_payload_reaches_binary_functions():
+    """A non-UTF-8 payload is a binary: binary functions read it, writing it out is refused."""
+    from emqx_rules import NotRepresentable
+    ctx = {"topic": "t/1", "payload": b"\xff\x01"}
+    assert evaluate('SELECT bin2hexstr(payload) AS h FROM "t/#"', ctx) == [{"h": "FF01"}]
+    with pytest.raises(NotRepresentable):
+        evaluate('SELECT payload FROM "t/#"', ctx)
+
+
 def test_bytes_payload_is_read_as_utf8():
     """A payload given as bytes (as recorded from MQTT) is the same binary to EMQX."""
     out = evaluate('SELECT payload.a AS a, payload AS p FROM "t/#"',

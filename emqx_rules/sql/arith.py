@@ -5,7 +5,7 @@
 (the sign follows the dividend), both on integers only. A float overflow raises (badarith)."""
 import math
 
-from .errors import BadArg, RuleRuntimeError
+from .errors import BadArg, NotRepresentable, RuleRuntimeError
 from .values import to_bin
 
 
@@ -23,6 +23,8 @@ def _check(r):
 def add(x, y):
     if _num(x) and _num(y):
         return _check(x + y)
+    if type(x) is bytes or type(y) is bytes:
+        raise NotRepresentable("'+' with a binary that is not UTF-8 text")
     if type(x) is str or type(y) is str:
         try:
             return to_bin(x) + to_bin(y)

@@ -17,6 +17,8 @@ _FLOAT = re.compile(r"[+-]?[0-9]+\.[0-9]+(?:[eE][+-]?[0-9]+)?\Z")
 
 def bin_to_number(s):
     """binary_to_integer/1, falling back to binary_to_float/1 (both strict)."""
+    if type(s) is bytes:
+        raise RuleRuntimeError("badarg: cannot compare a number with a non-text binary")
     if _INT.match(s):
         return int(s)
     if _FLOAT.match(s):
@@ -78,7 +80,8 @@ def erl_cmp(a, b):
         ta, tb = atom_text(a), atom_text(b)
         return (ta > tb) - (ta < tb)
     if ra == 10:
-        ea, eb = a.encode(), b.encode()
+        ea = a.encode() if type(a) is str else a
+        eb = b.encode() if type(b) is str else b
         return (ea > eb) - (ea < eb)
     if ra == 9:
         for x, y in zip(a, b):
@@ -111,13 +114,14 @@ def compare(op, left, right):
             return False
     else:
         tl, tr = type(left), type(right)
-        if tr is str and (tl is int or tl is float):
+        sl, sr = tl is str or tl is bytes, tr is str or tr is bytes
+        if sr and (tl is int or tl is float):
             right = bin_to_number(right)
-        elif tl is str and (tr is int or tr is float):
+        elif sl and (tr is int or tr is float):
             left = bin_to_number(left)
-        elif tr is str and is_atom(left):
+        elif sr and is_atom(left):
             left = atom_text(left)
-        elif tl is str and is_atom(right):
+        elif sl and is_atom(right):
             right = atom_text(right)
     return do_compare(op, left, right)
 

@@ -4,8 +4,10 @@
     ├── RuleSyntaxError        SQL that EMQX rejects when the rule is created (lex/parse/FROM)
     ├── RuleRuntimeError       the message on which EMQX's rule raises: it counts
     │                          `failed.exception` and runs no action
-    └── UnsupportedFunction    a function EMQX has but this evaluator does not implement;
-                               raised at compile time so a test can never pass by accident
+    ├── UnsupportedFunction    a function EMQX has but this evaluator does not implement;
+    │                          raised at compile time so a test can never pass by accident
+    └── NotRepresentable       a value EMQX would hold but we cannot reproduce faithfully
+                               (a non-UTF-8 binary reaching text functions or the output)
 
 Why two failure kinds for functions: a name EMQX does not know is a *runtime* failure in EMQX
 (the rule is accepted and fails per message), so it is a RuleRuntimeError raised when called;
@@ -32,6 +34,11 @@ class UnsupportedFunction(RuleError):
         self.name = name
         msg = f"EMQX rule function {name!r} is not supported by the offline evaluator"
         super().__init__(f"{msg}: {detail}" if detail else msg)
+
+
+class NotRepresentable(RuleError):
+    """EMQX would carry on with a value (e.g. a non-UTF-8 binary) that the evaluator cannot
+    reproduce exactly at this point; we stop rather than guess."""
 
 
 class BadArg(RuleRuntimeError):

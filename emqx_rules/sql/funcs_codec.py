@@ -1,18 +1,17 @@
 """Hashes and encodings (emqx_rule_funcs: md5/1, sha/1, sha256/1, hash/2, base64_*,
-bin2hexstr/1, hexstr2bin/1).
+bin2hexstr/1,2, hexstr2bin/1,2, sqlserver_bin2hexstr/1).
 
-Strings here are EMQX binaries holding UTF-8 text. A function whose result is arbitrary bytes
-(base64_decode of binary data, hexstr2bin) can only be represented when the bytes are UTF-8;
-otherwise we refuse (RuleError) rather than invent a value.
+They work on binaries: UTF-8 text (str) or any other bytes (values.bin_value), so chains such
+as bin2hexstr(hexstr2bin(x)) or base64_encode(gzip(payload)) behave as in EMQX.
 """
 import base64
 import binascii
 import hashlib
 
-from .errors import BadArg, RuleError
+from .errors import BadArg
 from .registry import sql_function
 from .strings_core import binary
-from .values import UNDEFINED, atom_text, is_atom
+from .values import UNDEFINED, atom_text, bin_value, is_atom
 
 _ALGORITHMS = {"md5": "md5", "sha": "sha1", "sha1": "sha1", "sha224": "sha224",
                "sha256": "sha256", "sha384": "sha384", "sha512": "sha512",
@@ -20,16 +19,15 @@ _ALGORITHMS = {"md5": "md5", "sha": "sha1", "sha1": "sha1", "sha224": "sha224",
                "sha3_512": "sha3_512", "blake2b": "blake2b", "blake2s": "blake2s"}
 
 
-def _bytes_to_text(data, name):
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise RuleError(f"{name}: the result is binary data the evaluator cannot represent"
-                        ) from None
+def raw(data, name):
+    """The bytes of a binary argument (EMQX's is_binary/1 guard)."""
+    if type(data) is bytes:
+        return data
+    return binary(data, name).encode()
 
 
 def _hash(algorithm, data, name):
-    return hashlib.new(_ALGORITHMS[algorithm], binary(data, name).encode()).hexdigest()
+    return hashlib.new(_ALGORITHMS[algorithm], raw(data, name)).hexdigest()
 
 
 @sql_function("md5", 1)
@@ -53,7 +51,7 @@ def hash_(algorithm, data):
         raise BadArg("hash: null data")
     if is_atom(data):
         data = atom_text(data)
-    if algorithm not in _ALGORITHMS:
+    if algorithm not in _ALGORITHMS or type(algorithm) is not str:
         raise BadArg(f"unknown_hash_algorithm {algorithm!r}")
     return _hash(algorithm, data, "hash")
 
@@ -70,9 +68,9 @@ def _b64_opts(opts):
 
 @sql_function("base64_encode", 1, 2, 3)
 def base64_encode(data, *opts):
-    raw = binary(data, "base64_encode").encode()
+    data = raw(data, "base64_encode")
     padding, urlsafe = _b64_opts(opts)
-    out = (base64.urlsafe_b64encode if urlsafe else base64.b64encode)(raw).decode()
+    out = (base64.urlsafe_b64encode if urlsafe else base64.b64encode)(data).decode()
     return out if padding else out.rstrip("=")
 
 
@@ -85,15 +83,15 @@ def base64_decode(data, *opts):
     try:
         if urlsafe:
             text = text.replace("-", "+").replace("_", "/")
-        raw = base64.b64decode(text, validate=True)
+        decoded = base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError) as e:
         raise BadArg(f"base64_decode: {e}") from None
-    return _bytes_to_text(raw, "base64_decode")
+    return bin_value(decoded)
 
 
 @sql_function("bin2hexstr", 1)
 def bin2hexstr(data):
-    return binary(data, "bin2hexstr").encode().hex().upper()
+    return raw(data, "bin2hexstr").hex().upper()
 
 
 @sql_function("bin2hexstr", 2)
@@ -106,11 +104,6 @@ def bin2hexstr_prefixed(data, prefix):
 @sql_function("sqlserver_bin2hexstr", 1)
 def sqlserver_bin2hexstr(data):
     return "0x" + bin2hexstr(data)
-
-
-@sql_function("bytesize", 1)
-def bytesize(data):
-    return len(binary(data, "bytesize").encode())
 
 
 @sql_function("hexstr2bin", 2)
@@ -128,7 +121,7 @@ def hexstr2bin(data):
     text = binary(data, "hexstr2bin")
     try:
         # emqx_utils:hexstr_to_bin/1 reads an odd-length string as if it had a leading 0
-        raw = bytes.fromhex(("0" + text) if len(text) % 2 else text)
+        decoded = bytes.fromhex(("0" + text) if len(text) % 2 else text)
     except ValueError as e:
         raise BadArg(f"hexstr2bin: {e}") from None
-    return _bytes_to_text(raw, "hexstr2bin")
+    return bin_value(decoded)

@@ -7,7 +7,7 @@ told 'notrim'; tokens() splits on any of the given characters.
 from .errors import BadArg
 from .registry import sql_function
 from .strings_core import WHITESPACE, binary, expand_replacement, regex, text
-from .values import to_bin
+from .values import to_text
 
 
 @sql_function("lower", 1)
@@ -129,14 +129,14 @@ def _lexemes(s, seps):
 
 @sql_function("concat", 2)
 def concat(a, b):
-    return to_bin(a) + to_bin(b)
+    return to_text(a) + to_text(b)
 
 
 @sql_function("concat", 1)
 def concat_list(items):
     if type(items) is not list:
         raise BadArg("concat/1 needs a list")
-    return "".join(to_bin(x) for x in items)
+    return "".join(to_text(x) for x in items)
 
 
 @sql_function("pad", 2, 3, 4)
@@ -217,4 +217,4 @@ def join_to_string(items):
 def join_to_string_sep(sep, items):
     if type(items) is not list or type(sep) is not str:
         raise BadArg("join_to_string needs a separator string and a list")
-    return sep.join(to_bin(x) for x in items)
+    return sep.join(to_text(x) for x in items)

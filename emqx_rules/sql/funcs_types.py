@@ -9,7 +9,7 @@ import math
 
 from . import jsonio
 from .compare import _FLOAT, _INT
-from .errors import BadArg
+from .errors import BadArg, NotRepresentable
 from .registry import sql_function
 from .floats import float_fixed
 from .values import UNDEFINED, to_bin
@@ -26,8 +26,14 @@ def _bin_to_float(s):
     raise BadArg(f"badarg: float({s!r})")
 
 
-@sql_function("str", 1)
 @sql_function("str_utf8", 1)
+def to_str_utf8(x):
+    if type(x) is bytes:
+        raise NotRepresentable("str_utf8() of a binary that is not UTF-8")
+    return to_str(x)
+
+
+@sql_function("str", 1)
 def to_str(x):
     try:
         return to_bin(x)
@@ -119,7 +125,7 @@ _TESTS = {
     "is_null_var": lambda x: x is UNDEFINED or x is None,
     "is_not_null": lambda x: x is not UNDEFINED,
     "is_not_null_var": lambda x: not (x is UNDEFINED or x is None),
-    "is_str": lambda x: type(x) is str,
+    "is_str": lambda x: type(x) is str or type(x) is bytes,
     "is_bool": lambda x: x is True or x is False,
     "is_int": lambda x: type(x) is int,
     "is_float": lambda x: type(x) is float,

@@ -8,6 +8,7 @@ json_encode(), whose result is a string compared byte for byte).
 import json
 import math
 
+from .errors import NotRepresentable
 from .floats import jiffy as jiffy_float
 from .values import PAYLOAD_ATOM, UNDEFINED, Atom, atom_text, is_atom
 
@@ -63,6 +64,8 @@ def _enc(x, out):
         out.append('"undefined"')
     elif t is Atom:
         out.append(json.dumps(x.name, ensure_ascii=False))
+    elif t is bytes:
+        raise NotRepresentable("json_encode of a binary that is not UTF-8 text")
     elif t is int:
         out.append(str(x))
     elif t is float:

@@ -7,13 +7,13 @@ SELECT, one per emitted element for FOREACH, [] when FROM does not match or WHER
 import functools
 
 from .compiler import Scope, compile_cond
-from .errors import RuleError, RuleRuntimeError
+from .errors import RuleRuntimeError
 from .parser import parse
 from .codegen import compile_fields
 from .select import compile_collect
 from .state import EvalState
 from .topics import compile_sources
-from .values import _SCALARS, PAYLOAD_ATOM, Atom, to_output
+from .values import _SCALARS, PAYLOAD_ATOM, Atom, bin_value, to_output
 
 _MAP = Scope("map")
 
@@ -98,11 +98,8 @@ def _columns(context, rule_id, namespace):
     cols = dict(context)
     payload = cols.pop("payload", _ABSENT)
     if payload is not _ABSENT:
-        if type(payload) is bytes:
-            try:
-                payload = payload.decode("utf-8")
-            except UnicodeDecodeError:
-                raise RuleError("a non-UTF-8 payload cannot be represented offline") from None
+        if type(payload) is bytes or type(payload) is bytearray:
+            payload = bin_value(payload)  # text if UTF-8, else a binary value
         cols[PAYLOAD_ATOM] = payload
     meta = cols.get("metadata")
     if type(meta) is dict:

@@ -3,7 +3,7 @@ emqx_variform_bif (null or undefined raises, true/false become their text), Erla
 whitespace set for trim, and PCRE-style replacement strings for regex_replace."""
 import re
 
-from .errors import BadArg
+from .errors import BadArg, NotRepresentable
 from .values import UNDEFINED, atom_text, is_atom
 
 # unicode_util:whitespace/0, which string:trim/1 uses (no NBSP, unlike str.strip())
@@ -14,6 +14,8 @@ def text(s, name):
     """The subject string of a string function, or raise as EMQX does."""
     if type(s) is str:
         return s
+    if type(s) is bytes:
+        raise NotRepresentable(f"{name}() on a binary that is not UTF-8 text")
     if s is None or s is UNDEFINED:
         raise BadArg(f"badarg: {name}() on a null or missing value")
     if is_atom(s):
@@ -25,6 +27,8 @@ def binary(s, name):
     """An argument that must already be a binary (no atom conversion)."""
     if type(s) is str:
         return s
+    if type(s) is bytes:
+        raise NotRepresentable(f"{name}() on a binary that is not UTF-8 text")
     raise BadArg(f"bad_sql_function_argument: {name} needs a string, got {s!r}")
 
 

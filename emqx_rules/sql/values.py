@@ -99,10 +99,27 @@ def printable_list(lst):
     return True
 
 
+def bin_value(raw):
+    """An Erlang binary from bytes: text (str) when it is UTF-8, else the bytes themselves.
+
+    Binaries that are not UTF-8 (gzip output, hexstr2bin of arbitrary bytes, ...) travel as
+    Python bytes; binary-aware functions accept them, and anything that would have to write
+    them as text raises NotRepresentable."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return bytes(raw)
+
+
+def to_bytes(x):
+    """The bytes of a binary value (str is UTF-8 text)."""
+    return x if type(x) is bytes else x.encode()
+
+
 def to_bin(x):
     """emqx_utils_conv:bin/1: what str(), concat() and `+` make of any value."""
     t = type(x)
-    if t is str:
+    if t is str or t is bytes:
         return x
     if t is int:
         return str(x)
@@ -123,6 +140,16 @@ def to_bin(x):
 
 _PLAIN = frozenset([str, int, bool])
 _SCALARS = frozenset([str, int, bool, float, type(None)])
+
+
+def to_text(x):
+    """to_bin/1 where the result must be text (concatenations): a non-UTF-8 binary there makes
+    unicode:characters_to_binary/1 return an error tuple EMQX then carries on with."""
+    text = to_bin(x)
+    if type(text) is bytes:
+        from .errors import NotRepresentable
+        raise NotRepresentable("concatenating a binary that is not UTF-8 text")
+    return text
 
 
 def to_output(x):
@@ -168,6 +195,9 @@ def _convert(x):
         return "undefined"
     if t is Atom:
         return x.name
+    if t is bytes:
+        from .errors import NotRepresentable
+        raise NotRepresentable("the output holds a binary that is not UTF-8 text")
     if t is float and (math.isinf(x) or math.isnan(x)):
         raise ValueError("jiffy cannot encode a non-finite float")
     return x
