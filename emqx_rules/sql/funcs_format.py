@@ -7,7 +7,7 @@ columns, which rule payloads rarely reach).
 """
 import re
 
-from .errors import BadArg, RuleError, UnsupportedFunction
+from .errors import BadArg, NotRepresentable, RuleError, UnsupportedFunction
 from .floats import erl_e, erl_f, erl_shortest
 from .registry import sql_function
 from .values import UNDEFINED, atom_text, is_atom, printable_list
@@ -17,7 +17,7 @@ _DIRECTIVE = re.compile(r"~(-?\d+|\*)?(?:\.(\d+|\*)?)?(?:\.(.))?(t|l)?(.)", re.S
 
 def erl_term(x):
     t = type(x)
-    if t is str:
+    if t is str or t is bytes:
         return _binary_literal(x)
     if t is int:
         return str(x)
@@ -43,8 +43,10 @@ def _binary_literal(text):
     """~p of a binary: its UTF-8 bytes read as latin1 when all are printable (the default
     printable range), which after iolist_to_binary gives back the same UTF-8 text; otherwise
     the byte list."""
-    raw = text.encode()
+    raw = text if type(text) is bytes else text.encode()
     if all(32 <= b <= 126 or b >= 160 or b in _BYTE_ESCAPES for b in raw):
+        if type(text) is bytes:
+            raise NotRepresentable("sprintf ~p of a printable binary that is not UTF-8")
         out = bytearray()
         for b in raw:
             esc = _BYTE_ESCAPES.get(b)
@@ -68,6 +70,8 @@ def _atom_literal(name):
 def _chars(arg):
     if type(arg) is str:
         return arg
+    if type(arg) is bytes:
+        raise NotRepresentable("sprintf ~s of a binary that is not UTF-8")
     if is_atom(arg):
         return atom_text(arg)
     if type(arg) is list and printable_list(arg):
