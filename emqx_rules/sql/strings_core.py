@@ -3,7 +3,7 @@ emqx_variform_bif (null or undefined raises, true/false become their text), Erla
 whitespace set for trim, and PCRE-style replacement strings for regex_replace."""
 import re
 
-from .errors import BadArg, NotRepresentable
+from .errors import BadArg, NotRepresentable, UnsupportedFunction
 from .values import UNDEFINED, atom_text, is_atom
 
 # unicode_util:whitespace/0, which string:trim/1 uses (no NBSP, unlike str.strip())
@@ -32,13 +32,23 @@ def binary(s, name):
     raise BadArg(f"bad_sql_function_argument: {name} needs a string, got {s!r}")
 
 
+_PCRE_SPELLINGS = ((re.compile(r"\(\?<(?=[A-Za-z_])"), "(?P<"), (re.compile(r"\\z"), r"\\Z"))
+
+
 def regex(pattern, name):
+    """Compile a PCRE pattern (Erlang's re) with Python's re: ASCII classes as in PCRE's
+    default (non-UCP) mode, PCRE's (?<name>...) and \\z spelled the Python way. A pattern
+    Python cannot compile raises UnsupportedFunction: it may be valid PCRE, and we will not
+    claim EMQX fails on it."""
     if type(pattern) is not str:
         raise BadArg(f"{name}: the regular expression must be a string")
+    python_pattern = pattern
+    for rx, repl in _PCRE_SPELLINGS:
+        python_pattern = rx.sub(repl, python_pattern)
     try:
-        return re.compile(pattern)
+        return re.compile(python_pattern, re.ASCII)
     except re.error as e:
-        raise BadArg(f"{name}: bad regular expression {pattern!r}: {e}") from None
+        raise UnsupportedFunction(name, f"cannot compile {pattern!r} offline: {e}") from None
 
 
 _REPL_TOKEN = re.compile(r"\\g\{(\d+)\}|\\g(\d+)|\\(\d+)|\\(.)|&", re.S)
