@@ -298,6 +298,20 @@ def test_binary_results_that_are_not_text_are_refused():
             value_of(expr)
 
 
+GRAPHEME_VECTORS = [
+    # Erlang's string module counts grapheme clusters (string:length/1, string:slice/3)
+    ("strlen('e\u0301')", 1), ("strlen('\U0001F44D\U0001F3FD')", 1),
+    ("reverse('ae\u0301')", "e\u0301a"), ("substr('\U0001F1EB\U0001F1F7x', 1)", "x"),
+    ("strlen('\u4f60\u597d')", 2), ("pad('e\u0301', 3)", "e\u0301  "),
+]
+
+
+@pytest.mark.parametrize("expr,expected", GRAPHEME_VECTORS)
+def test_grapheme_counting(expr, expected):
+    """String lengths and positions count grapheme clusters, not code points."""
+    assert value_of(expr) == expected
+
+
 BINARY_VECTORS = [
     # emqx-docs rule-sql-builtin-functions.md examples and emqx_rule_funcs_SUITE
     ("bin2hexstr(gzip('hello world'))",

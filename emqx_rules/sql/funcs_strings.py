@@ -4,6 +4,7 @@ They raise on null/undefined (so `upper(payload.missing)` fails the rule), take 
 as text, and otherwise need strings. substr() is 0-based; split() drops empty parts unless
 told 'notrim'; tokens() splits on any of the given characters.
 """
+from . import graphemes
 from .errors import BadArg
 from .registry import sql_function
 from .strings_core import WHITESPACE, binary, expand_replacement, regex, text
@@ -42,12 +43,12 @@ def rtrim_chars(s, chars):
 
 @sql_function("reverse", 1)
 def reverse(s):
-    return text(s, "reverse")[::-1]
+    return graphemes.reverse(text(s, "reverse"))
 
 
 @sql_function("strlen", 1)
 def strlen(s):
-    return len(text(s, "strlen"))
+    return graphemes.length(text(s, "strlen"))
 
 
 @sql_function("rm_prefix", 2)
@@ -61,7 +62,7 @@ def substr(s, start):
     s = text(s, "substr")
     if type(start) is not int or start < 0:
         raise BadArg(f"substr: bad start {start!r}")
-    return s[start:]
+    return graphemes.slice_(s, start)
 
 
 @sql_function("substr", 3)
@@ -69,7 +70,7 @@ def substr_len(s, start, length):
     s = text(s, "substr")
     if type(start) is not int or type(length) is not int or start < 0 or length < 0:
         raise BadArg(f"substr: bad start/length {start!r}, {length!r}")
-    return s[start:start + length]
+    return graphemes.slice_(s, start, length)
 
 
 def _split_all(s, sep):
@@ -145,7 +146,7 @@ def pad(s, length, where="trailing", char=" "):
     if type(length) is not int or where not in ("trailing", "leading", "both") \
             or type(char) is not str:
         raise BadArg(f"pad: bad arguments {length!r}, {where!r}, {char!r}")
-    missing = length - len(s)
+    missing = length - graphemes.length(s)
     if missing <= 0:
         return s
     if where == "trailing":
