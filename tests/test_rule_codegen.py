@@ -23,6 +23,7 @@ EXPRS = [
     "nth(2, split(topic, '/'))", "nth(5, split(topic, '/'))", "split(topic, '/', 'notrim')",
     "nth(1, split(clientid, '-'))", "nth(2, split(qos, '/'))", "upper(clientid)",
     "qos + 1", "x", "x.y", "coalesce(x, topic)", "payload.obj.k", "topic()",
+    "nth(1, split(x, '/'))", "split(x, '/', 'notrim')", "split(topic, '/')",
 ]
 ALIASES = ["", "topic", "clientid", "x", "x.y", "payload", "payload.z", "out[0]", "qos"]
 FIELD = st.tuples(st.sampled_from(EXPRS), st.sampled_from(ALIASES))
@@ -31,6 +32,8 @@ CONTEXTS = [
      "clientid": "MM-001", "payload": json.dumps({"a": 1, "arr": [1, 2], "obj": {"k": "v"}})},
     {"event": "message.publish", "topic": "a//b", "clientid": "c", "payload": "not json"},
     {"event": "client.connected", "clientid": "c1"},
+    {"event": "message.publish", "topic": "t/1", "x": None, "payload": "{}"},
+    {"event": "message.publish", "topic": "t/1", "x": "t/1", "payload": "[]"},
 ]
 
 

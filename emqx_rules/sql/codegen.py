@@ -51,8 +51,24 @@ class _Gen:
     def __init__(self):
         self.ns = {"U": UNDEFINED, "pair": _pair, "pair_payload": _pair_payload,
                    "put_payload_var": _put_payload_var, "put": put, "BadArg": BadArg,
-                   "RuleRuntimeError": RuleRuntimeError, "MAPPED": _MAPPED}
+                   "RuleRuntimeError": RuleRuntimeError, "MAPPED": _MAPPED,
+                   "NOMEMO": object()}
         self.n = 0
+        self.memo_init = []
+        self.memos = {}
+
+    def memo(self):
+        """Locals remembering the last (argument, result) of a pure call: the four
+        split(topic, '/') of a telemetry rule split the same string object once."""
+        arg, res = self.temp(), self.temp()
+        self.memo_init.append(f"    {arg} = NOMEMO")
+        self.memo_init.append(f"    {res} = None")
+        return arg, res
+
+    def memo_for(self, key):
+        if key not in self.memos:
+            self.memos[key] = self.memo()
+        return self.memos[key]
 
     def bind(self, value, prefix="k"):
         if type(value) in (str, int, float, bool) or value is None:
@@ -75,17 +91,21 @@ class _Gen:
         if name == "split" and len(args) == 3 and args[1][0] == "const" \
                 and type(args[1][1]) is str and args[1][1] and args[2] == ("const", "notrim"):
             t, sep = self.temp(), self.bind(args[1][1])
+            arg, res = self.memo_for(("split3", args[1][1]))
             value = self.expr(args[0], scope)
-            return (f"({t}.split({sep}) if type({t} := {value}) is str "
+            return (f"({res} if ({t} := {value}) is {arg} else "
+                    f"({arg} := {t}, {res} := {t}.split({sep}))[1] if type({t}) is str "
                     f"else {func}({t}, {sep}, 'notrim'))")
         if len(args) != 2:
             return None
         if name == "split" and args[1][0] == "const" and type(args[1][1]) is str \
                 and args[1][1]:
             t, sep = self.temp(), self.bind(args[1][1])
+            arg, res = self.memo_for(("split2", args[1][1]))
             value = self.expr(args[0], scope)
-            return (f"(list(filter(None, {t}.split({sep}))) if type({t} := {value}) is str "
-                    f"else {func}({t}, {sep}))")
+            return (f"({res} if ({t} := {value}) is {arg} else "
+                    f"({arg} := {t}, {res} := list(filter(None, {t}.split({sep}))))[1] "
+                    f"if type({t}) is str else {func}({t}, {sep}))")
         if name == "nth" and args[0][0] == "const" and type(args[0][1]) is int \
                 and args[0][1] > 0:
             t, n = self.temp(), args[0][1]
@@ -167,6 +187,6 @@ def compile_fields(fields):
     # every helper becomes a keyword default, i.e. a fast local inside the function
     names = [n for n in gen.ns if not n.startswith("__")]
     header = f"def run(cols, st, *, {', '.join(f'{n}={n}' for n in names)}):"
-    source = "\n".join([header] + lines)
+    source = "\n".join([header] + gen.memo_init + lines)
     exec(compile(source, "<rule-sql>", "exec"), gen.ns)  # noqa: S102 - our own code
     return gen.ns["run"]
