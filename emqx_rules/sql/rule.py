@@ -27,6 +27,11 @@ class CompiledRule:
         self.from_topics = list(stmt.from_)
         self.is_foreach = stmt.is_foreach
         self._matches = compile_sources(self.from_topics)
+        # Columns the rule can observe: atoms and metadata are only prepared when they can be
+        # seen (a name used anywhere, `*`, or FOREACH without DO, which outputs every column).
+        every = stmt.is_foreach and not stmt.doeach or _has_star(stmt)
+        names = _names([stmt.fields, stmt.doeach, stmt.incase, stmt.where])
+        self._view = None if every else frozenset(names)
         self._where = compile_cond(stmt.where, _MAP) if stmt.where is not None else None
         if stmt.is_foreach:
             self._collect = compile_collect(stmt.fields)
@@ -45,7 +50,7 @@ class CompiledRule:
         """The decoded JSON bodies EMQX would send for this event (see module docstring)."""
         if not self._matches(context.get("event", "message.publish"), context.get("topic")):
             return []
-        cols = _columns(context, rule_id, namespace)
+        cols = _columns(context, rule_id, namespace, self._view)
         st = EvalState()
         if not self.is_foreach:
             selected = self._fields(cols, st)
@@ -93,14 +98,52 @@ def _encode(value):
 _ABSENT = object()
 
 
-def _columns(context, rule_id, namespace):
-    """The column map the runtime sees: payload under its atom key, metadata added."""
+def _names(node, out=None):
+    """Every name a parse tree mentions as a variable or path key (an over-approximation of
+    the columns a rule reads)."""
+    out = set() if out is None else out
+    if type(node) is tuple:
+        if len(node) == 2 and node[0] in ("var", "key") and type(node[1]) is str:
+            out.add(node[1])
+        for part in node:
+            _names(part, out)
+    elif type(node) is list:
+        for part in node:
+            _names(part, out)
+    return out
+
+
+def _has_star(stmt):
+    return "*" in stmt.fields or "*" in stmt.doeach
+
+
+def _columns(context, rule_id, namespace, view=None):
+    """The column map the runtime sees: payload under its atom key, metadata added and atom
+    columns as atoms (only those in `view`, the names the rule can see, when given)."""
     cols = dict(context)
     payload = cols.pop("payload", _ABSENT)
     if payload is not _ABSENT:
         if type(payload) is bytes or type(payload) is bytearray:
             payload = bin_value(payload)  # text if UTF-8, else a binary value
         cols[PAYLOAD_ATOM] = payload
+    if view is not None:
+        if "metadata" in view:
+            cols["metadata"] = _metadata_of(cols, rule_id, namespace)
+        for key in _ATOM_COLUMNS.get(context.get("event"), _BASIC_ATOMS):
+            if key in view:
+                value = cols.get(key)
+                if type(value) is str:
+                    cols[key] = _ATOM_TABLE.get(value) or Atom(value)
+        return cols
+    cols["metadata"] = _metadata_of(cols, rule_id, namespace)
+    for key in _ATOM_COLUMNS.get(context.get("event"), _BASIC_ATOMS):
+        value = cols.get(key)
+        if type(value) is str:
+            cols[key] = _ATOM_TABLE.get(value) or Atom(value)
+    return cols
+
+
+def _metadata_of(cols, rule_id, namespace):
     meta = cols.get("metadata")
     if type(meta) is dict:
         meta = dict(meta)
@@ -108,14 +151,8 @@ def _columns(context, rule_id, namespace):
             meta["rule_id"] = rule_id
         if namespace is not None:
             meta["namespace"] = namespace
-    else:
-        meta = _metadata(rule_id, namespace)
-    cols["metadata"] = meta
-    for key in _ATOM_COLUMNS.get(context.get("event"), _BASIC_ATOMS):
-        value = cols.get(key)
-        if type(value) is str:
-            cols[key] = _ATOM_TABLE.get(value) or Atom(value)
-    return cols
+        return meta
+    return _metadata(rule_id, namespace)
 
 
 # Columns EMQX holds as atoms (emqx_rule_events: with_basic_columns/3, reason/1, ...). Given as
