@@ -175,6 +175,9 @@ VECTORS = [
     ("sprintf('~p|~s', '\u00e9', '\u4f60')", '"<<\\"\u00e9\\">>|\u4f60"'),
     ("sprintf('~p', json_decode('{\"a\":[1,\"x\"]}'))", '"#{<<\\"a\\">> => [1,<<\\"x\\">>]}"'),
     ("sprintf('~e|~.3e', 31415.9, 0.00123)", '"3.14159e+4|1.23e-3"'),
+    # io_lib_format field rules: strings are cut to the field, numbers too wide become ***
+    ("sprintf('[~5s|~-5s|~3s|~.2s|~5.2s|~3c|~4b|~2b|~6.2f]', 'ab', 'ab', 'abcdef', 'abc', "
+     "'abc', 120, 7, 123, 3.14159)", '"[   ab|ab   |abc|ab|   ab|xxx|   7|**|  3.14]"'),
     ("sprintf('~p ~p', event, 1.5)", '"\'message.publish\' 1.5"'),
     ("date_to_unix_ts('second', '%Y-%m-%d %H:%M:%S', '2022-05-26 10:40:12')", "1653561612"),
     ("date_to_unix_ts('millisecond', '%Y-%m-%dT%H:%M:%S.%3N%:z', "

@@ -77,8 +77,8 @@ def lookup(name, arity):
 # modules that register implementations when imported (loaded on first lookup, so importing
 # emqx_rules stays light)
 _MODULES = ("funcs_binary", "funcs_codec", "funcs_date_parse", "funcs_format", "funcs_lists", "funcs_maps",
-            "funcs_math", "funcs_message", "funcs_strings", "funcs_system", "funcs_time",
-            "funcs_types")
+            "funcs_math", "funcs_message", "funcs_sprintf", "funcs_strings", "funcs_system",
+            "funcs_time", "funcs_types")
 _loaded = []
 
 
