@@ -115,8 +115,7 @@ def test_metadata_rule_id():
 
 
 def test_atom_columns_behave_as_atoms():
-    """event, node and reason are atoms in EMQX: equal to their text under `=`, but not a
-    member of a list of strings (IN is exact) and not is_str (emqx_rule_events.erl)."""
+    """event/node/reason are atoms (emqx_rule_events.erl): `=` text, but not IN strings."""
     sql = ("SELECT event = 'client.disconnected' AS eq, is_str(event) AS s, "
            "CASE WHEN reason IN ('keepalive_timeout') THEN 'in' ELSE 'out' END AS member, "
            "CASE event WHEN 'client.disconnected' THEN 'y' ELSE 'n' END AS switch, "
@@ -150,8 +149,7 @@ def test_bytes_payload_is_read_as_utf8():
 
 
 def test_event_topic_is_also_a_publish_filter():
-    """Every FROM entry is in EMQX's publish topic index (emqx_rule_engine.erl,
-    do_update_rule_index/1), so a publish on `$events/client_connected` reaches the rule."""
+    """A publish on `$events/...` reaches the rule (emqx_rule_engine:do_update_rule_index/1)."""
     sql = 'SELECT topic FROM "$events/client_connected"'
     assert evaluate(sql, publish("$events/client_connected")) == [
         {"topic": "$events/client_connected"}]

@@ -293,8 +293,7 @@ def test_getenv_reads_emqxvar_prefix(monkeypatch):
 
 
 def test_binary_results_that_are_not_text_are_refused():
-    """A binary that is not UTF-8 can flow between binary functions but never be written out
-    or used as text: that is NotRepresentable (a RuleError), not a guess."""
+    """A non-UTF-8 binary used as text or output is NotRepresentable, never a guess."""
     for expr in ("base64_decode('/w==')", "upper(hexstr2bin('FF'))", "concat('a', gzip('x'))",
                  "json_encode(hexstr2bin('FF'))", "str_utf8(hexstr2bin('FF'))"):
         with pytest.raises(NotRepresentable):
