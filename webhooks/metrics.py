@@ -12,6 +12,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, H
 from prometheus_client import REGISTRY, multiprocess
 from prometheus_flask_exporter import PrometheusMetrics
 
+from webhooks import cert_metrics
+
 REQUESTS = Counter("sdiot_ingest_requests", "Ingest requests by stream and outcome", ["stream", "outcome"])
 REJECTED = Counter("sdiot_ingest_rejected", "Ingest bodies stored as dead letters, by reason", ["stream", "reason"])
 DURATION = Histogram(
@@ -47,6 +49,12 @@ def init_app(app):
         default_labels={},
     )
 
+    # Per-app collectors computed at scrape time (not per-process samples, so not multiprocess files).
+    scraped = CollectorRegistry(auto_describe=False)
+    certificates = app.config.get("CERT_METRICS") or cert_metrics.from_env()
+    if certificates is not None:
+        scraped.register(certificates)
+
     @app.get("/metrics")
     def metrics():
         shared = _registry()
@@ -54,4 +62,4 @@ def init_app(app):
             body = generate_latest(shared)
         else:
             body = generate_latest(REGISTRY) + generate_latest(exporter_registry)
-        return Response(body, mimetype=CONTENT_TYPE_LATEST)
+        return Response(body + generate_latest(scraped), mimetype=CONTENT_TYPE_LATEST)
