@@ -212,6 +212,13 @@ FUNCTION_CASES = [
      "'2022-05-26 18:40:12+08:00')", 1653561612),
     ("docs_time", "rfc3339_to_unix_ts('2022-04-25T16:11:58.331+08:00', 'millisecond')",
      1650874318331),
+    # OTP calendar:rfc3339_to_system_time/2 docs; the fraction is rounded, minutes optional
+    ("otp_rfc3339", "rfc3339_to_unix_ts('2018-02-01T16:17:58+01:00')", 1517498278),
+    ("otp_rfc3339", "rfc3339_to_unix_ts('2018-02-01 15:18:02.088Z', 'nanosecond')",
+     1517498282088000000),
+    ("otp_rfc3339", "rfc3339_to_unix_ts('2018-02-01T15:18:02.1235Z', 'millisecond')",
+     1517498282124),
+    ("otp_rfc3339", "rfc3339_to_unix_ts('2018-02-01T16:18:02+01')", 1517498282),
     ("docs_hash", "sha256('some val')",
      "67f97635d8a0e064f60ba6e8846a0ac0be664f18f0c1dc6445cd3542d2b71993"),
     ("docs_codec", "base64_decode('c29tZSB2YWw=')", "some val"),

@@ -5,6 +5,7 @@ an offset option); this evaluator assumes EMQX nodes run in UTC, as the official
 so it writes "+00:00". Units are 'second' | 'millisecond' | 'microsecond' | 'nanosecond'.
 """
 import datetime
+import math
 import re
 import time
 
@@ -62,8 +63,8 @@ def unix_ts_to_rfc3339(ts, unit="second"):
     return _rfc3339(ts, _unit(unit))
 
 
-_RFC3339 = re.compile(r"(\d{4})-(\d{2})-(\d{2}).(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?"
-                      r"(?:([Zz])|([+-])(\d{2}):(\d{2}))\Z")
+_RFC3339 = re.compile(r"(\d{4})-(\d{2})-(\d{2}).(\d{2}):(\d{2}):(\d{2})([0-9.]*)"
+                      r"(?:([Zz])|([+-])(\d{2})(?::(\d{2}))?)\Z")
 
 
 @sql_function("rfc3339_to_unix_ts", 1, 2)
@@ -79,12 +80,18 @@ def rfc3339_to_unix_ts(text, unit="second"):
         raise BadArg(f"rfc3339_to_unix_ts: {e}") from None
     secs = days * 86400 + h * 3600 + mi * 60 + s
     if m.group(9):
-        offset = (int(m.group(10)) * 3600 + int(m.group(11)) * 60)
+        offset = int(m.group(10)) * 3600 + int(m.group(11) or 0) * 60
         secs -= offset if m.group(9) == "+" else -offset
-    frac = m.group(7) or ""
-    digits = _DIGITS[unit]
-    sub = int((frac + "0" * digits)[:digits]) if digits else 0
-    return secs * _FACTOR[unit] + sub
+    scaled = secs * _FACTOR[unit]
+    frac = m.group(7)
+    if unit == "second" or not frac:
+        return scaled
+    try:
+        # calendar: round(factor(Unit) * list_to_float([$0 | FractionStr])), sign of the time
+        part = math.floor(_FACTOR[unit] * float("0" + frac) + 0.5)
+    except ValueError:
+        raise BadArg(f"rfc3339_to_unix_ts: bad fraction {frac!r}") from None
+    return scaled - part if scaled < 0 else scaled + part
 
 
 def offset_seconds(offset):
