@@ -42,8 +42,11 @@ def _rfc3339(ts, unit):
     if type(ts) is not int:
         raise BadArg(f"unix_ts_to_rfc3339 needs an integer, got {ts!r}")
     f = _FACTOR[unit]
-    y, mo, d, h, mi, s = _civil(ts // f if ts >= 0 else -((-ts) // f) - (1 if ts % f else 0))
-    frac = "" if f == 1 else ".%0*d" % (_DIGITS[unit], abs(ts % f if ts >= 0 else ts % -f))
+    # calendar:system_time_to_rfc3339/2 divides with `div` (toward zero) and prints
+    # abs(Time rem Factor) as the fraction, also for times before 1970
+    secs = abs(ts) // f * (1 if ts >= 0 else -1)
+    y, mo, d, h, mi, s = _civil(secs)
+    frac = "" if f == 1 else ".%0*d" % (_DIGITS[unit], abs(ts) % f)
     return "%04d-%02d-%02dT%02d:%02d:%02d%s+00:00" % (y, mo, d, h, mi, s, frac)
 
 
