@@ -6,10 +6,10 @@ SELECT, one per emitted element for FOREACH, [] when FROM does not match or WHER
 """
 import functools
 
+from .codegen import compile_fields
 from .compiler import Scope, compile_cond
 from .errors import RuleRuntimeError
 from .parser import parse
-from .codegen import compile_fields
 from .select import compile_collect
 from .state import EvalState
 from .topics import compile_sources
@@ -187,5 +187,12 @@ def compile_rule(sql):
 
 
 def evaluate(sql, context, rule_id=None, namespace="global"):
-    """emqx_rules.evaluate: what EMQX would send for `context` (the event's column map)."""
+    """What EMQX would send for `context`, the event's column map.
+
+    `context["event"]` names the event (default 'message.publish'); `payload` is the raw
+    payload (str, or bytes for binary payloads); any column absent is EMQX's `undefined`.
+    The runtime adds `metadata` {rule_id, namespace} as EMQX does: `rule_id` when given,
+    `namespace` "global" (6.x; pass namespace=None for 5.x, which has none).
+    Raises RuleSyntaxError, RuleRuntimeError, UnsupportedFunction or NotRepresentable.
+    """
     return compile_rule(sql).evaluate(context, rule_id=rule_id, namespace=namespace)
