@@ -27,7 +27,7 @@ def erl_repr(x):
     if x is False:
         return "false"
     if x is None:
-        return "undefined"
+        return "null"
     return repr(x)
 
 
