@@ -9,6 +9,8 @@
     metrics.py       Prometheus metrics and their endpoint
     admin.py         ``sdiot outbox stats|list|retry``
     simodoo.py       a simulated Odoo (JSON-2 and JSON-RPC) for tests and the benchmark
+    simfaults.py     failures it can inject (5xx, dropped connection, serialization, late answer)
+    sample.py        synthetic outbox rows (plain SQL) for tests and the benchmark
     bench.py         ``python -m webhooks.forwarder.bench``
 """
 

@@ -20,7 +20,12 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-SERIALIZATION = ("psycopg2.errors.SerializationFailure", "could not serialize access due to concurrent update\n")
+from webhooks.forwarder.simfaults import (  # noqa: F401 - the faults are part of this module's API
+    commit_then_stall,
+    drop_connection,
+    http_status,
+    serialization_failure,
+)
 
 
 class SimOdoo:
@@ -118,35 +123,6 @@ class _OdooException(Exception):
     def __init__(self, name, message, status):
         super().__init__(message)
         self.name, self.message, self.status = name, message, status
-
-
-def serialization_failure(handler):
-    """A fault: Odoo exhausted its 5 concurrency retries (odoo/odoo:odoo/service/model.py)."""
-    handler.odoo_error(*SERIALIZATION, status=500)
-    return True
-
-
-def http_status(status, body=b"<html><body><h1>502 Bad Gateway</h1></body></html>"):
-    """A fault: a proxy in front of Odoo answers ``status`` with an HTML page."""
-    def fault(handler):
-        handler.send_raw(status, body, "text/html")
-        return True
-    return fault
-
-
-def drop_connection(handler):
-    """A fault: the worker dies mid-request (limit_time_real); the client sees a reset."""
-    handler.close_connection = True
-    handler.connection.close()
-    return True
-
-
-def commit_then_stall(seconds):
-    """A fault: Odoo commits, then the answer comes too late for the client's read timeout."""
-    def fault(handler):
-        handler.answer_late = seconds
-        return False
-    return fault
 
 
 def _handler(sim):
