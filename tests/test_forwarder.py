@@ -160,12 +160,21 @@ def test_odoo_down_backs_off_exponentially_and_drops_nothing(ingest_url, db, sim
     assert all("ConnectError" in r["last_error"] for r in rows)
 
 
-def test_timeout_after_odoo_committed_does_not_duplicate(ingest_url, db, sim):
+@pytest.mark.parametrize("protocol,version", PROTOCOLS)
+def test_timeout_after_odoo_committed_does_not_duplicate(ingest_url, db, protocol, version):
     """Odoo commits but answers after the read timeout: the resend finds the keys, one record each."""
     batch = readings(3)
     sample.insert(db, batch)
+    with simodoo.SimOdoo(version=version) as sim:
+        _timeout_then_resend(ingest_url, db, sim, protocol)
+
+
+def _timeout_then_resend(ingest_url, db, sim, protocol):
+    client = client_for(sim, protocol, timeout=(1.0, 0.3))
+    if protocol == "jsonrpc":
+        client.protocol.uid()  # log in first, so the stall hits the ingest call
     sim.faults.append(simodoo.commit_then_stall(1.5))
-    w = worker(ingest_url, client_for(sim, timeout=(1.0, 0.3)))
+    w = worker(ingest_url, client)
     try:
         stats, _ = w.run_once()
         assert stats.postponed == 3

@@ -183,7 +183,7 @@ def _handler(sim):
                 db, uid, key, model, model_method, call_args = args[:6]
                 if key != sim.api_key:
                     raise _OdooException("odoo.exceptions.AccessDenied", "Access Denied", 403)
-                return sim.call(model, model_method, call_args[0])
+                return sim.call(model, model_method, call_args[0] if call_args else [])
             raise _OdooException("builtins.KeyError", f"{service}.{method}", 500)
 
         def odoo_error(self, name, message, status):
