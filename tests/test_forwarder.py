@@ -203,7 +203,7 @@ def test_refused_api_key_holds_rows_instead_of_failing_them(ingest_url, db, sim)
 
 
 def test_presence_and_status_coalesce_per_device_latest_wins(ingest_url, db, sim):
-    """Per device one ingest_events row is sent, the latest event; superseded rows share its outcome."""
+    """Per device and kind (presence, status) the latest event is sent; superseded rows share its outcome."""
     t0 = datetime(2026, 11, 27, 10, 0, tzinfo=timezone.utc)
     status = [sample.reading(device_id="TS001", at=t0 + timedelta(seconds=s), kind="status", seq=s) for s in (1, 3)]
     sample.insert(db, status)
@@ -211,8 +211,9 @@ def test_presence_and_status_coalesce_per_device_latest_wins(ingest_url, db, sim
     sample.presence(db, "TS002", True, t0 + timedelta(seconds=5))
     stats = drain(ingest_url, client_for(sim), **FAST)
     assert stats.delivered == 4
-    assert sim.calls == [("iot.device", "ingest_events", 2)]
+    assert sim.calls == [("iot.device", "ingest_events", 3)]  # TS001 presence + status, TS002 presence
     assert sim.devices["TS001"]["values"]["event"] == "status"
+    assert sim.devices["TS001"]["values"]["is_online"] is True  # the status report did not hide the connect
     assert sim.devices["TS001"]["values"]["last_status_msg_id"] == status[1]["msg_id"]
     assert sim.devices["TS002"]["values"]["is_online"] is True
     ts001 = sim.devices["TS001"]["id"]

@@ -43,20 +43,21 @@ def _status(device, seconds):
             "device_ts": T0 + timedelta(seconds=seconds)}
 
 
-def test_coalesce_keeps_the_latest_event_per_device_in_device_order():
-    """Reordered events: per device the newest wins, whatever the arrival order; devices sorted."""
+def test_coalesce_keeps_the_latest_event_per_device_and_kind_in_device_order():
+    """Reordered events: per device and kind the newest wins, whatever the arrival order; devices sorted."""
     rows = [_presence("TS002", 5), _status("TS001", 3), _presence("TS001", 4), _status("TS001", 1)]
     groups = coalesce(rows)
-    assert [g.winner["device_id"] for g in groups] == ["TS001", "TS002"]
-    assert groups[0].winner is rows[2]
-    assert sorted(id(r) for r in groups[0].superseded) == sorted([id(rows[1]), id(rows[3])])
+    assert [(g.winner["device_id"], g.winner["_table"]) for g in groups] == [
+        ("TS001", "device_presence"), ("TS001", "message"), ("TS002", "device_presence")]
+    assert groups[0].winner is rows[2] and groups[0].superseded == []
+    assert groups[1].winner is rows[1] and groups[1].superseded == [rows[3]]
 
 
-def test_coalesce_tie_prefers_status():
-    """A status and a presence event at the same instant: the status (it carries more) wins."""
-    presence, status = _presence("TS001", 1), _status("TS001", 1)
-    assert coalesce([presence, status])[0].winner is status
-    assert coalesce([status, presence])[0].winner is status
+def test_a_newer_connect_does_not_hide_a_status_report():
+    """Status carries firmware, battery and errors: it is sent even when a later presence event exists."""
+    presence, status = _presence("TS001", 9), _status("TS001", 1)
+    winners = [g.winner for g in coalesce([presence, status])]
+    assert presence in winners and status in winners
 
 
 def test_pending_count_counts_pending_readings_up_to_the_cap(ingest_url):

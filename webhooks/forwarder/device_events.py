@@ -1,11 +1,13 @@
 """Presence and status rows are events for one ``iot.device`` record: coalesce them per device.
 
 EMQX reorders connected/disconnected events, and Odoo answers two transactions updating the same
-device row with a serialization failure (odoo.md §6). So a batch sends at most one event per
-device, the latest by event time, in ascending device order (a stable lock order on Odoo's side).
-The events it supersedes share its fate: delivered with it, failed with it, or retried with it.
-The addon applies an event only when it is newer than what the record holds, so a superseded
-event could add nothing.
+device row with a serialization failure (odoo.md §6). So a batch sends at most one presence event
+and one status event per device, the latest of each by event time, in ascending device order (a
+stable lock order on Odoo's side), all in one call. Presence and status are coalesced apart: the
+addon keeps a clock for each, and a status report (firmware, battery, errors) must not be lost to
+a newer connect. The events a winner supersedes share its fate: delivered with it, failed with
+it, or retried with it. The addon applies an event only when it is newer than what the record
+holds for its kind, so a superseded event of the same kind could add nothing.
 """
 from dataclasses import dataclass, field
 
@@ -32,10 +34,10 @@ class Coalesced:
 
 
 def coalesce(rows):
-    """One Coalesced per device, sorted by device id. Ties go to status (it carries more)."""
+    """One Coalesced per device and kind (presence, status), sorted by device id."""
     by_device = {}
     for row in rows:
-        device = row.get("device_id")
+        device = (row.get("device_id"), row["_table"])
         current = by_device.get(device)
         if current is None:
             by_device[device] = Coalesced(row)
@@ -44,11 +46,11 @@ def coalesce(rows):
             current.winner = row
         else:
             current.superseded.append(row)
-    return [by_device[d] for d in sorted(by_device, key=lambda d: (d is None, d or ""))]
+    return [by_device[k] for k in sorted(by_device, key=lambda k: (k[0] is None, k[0] or "", k[1]))]
 
 
 def _rank(row):
-    return (event_time(row), row["_table"] == "message")
+    return event_time(row)
 
 
 def to_event(row):

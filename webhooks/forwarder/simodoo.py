@@ -90,11 +90,13 @@ class SimOdoo:
         if not key:
             return {"error": "device_ref is required"}
         at = values.get("event_us", 0)
+        kind = values.get("event", "presence")  # the addon keeps one clock per kind: presence, status
         device = self.devices.get(key)
         if device is None:
-            device = self.devices[key] = {"id": self._take_id(), "event_us": -1, "values": {}, "events": 0}
-        if at > device["event_us"]:  # applied only when newer than what it holds
-            device.update(event_us=at, values=values)
+            device = self.devices[key] = {"id": self._take_id(), "event_us": {}, "values": {}, "events": 0}
+        if at > device["event_us"].get(kind, -1):  # applied only when newer than what it holds
+            device["event_us"][kind] = at
+            device["values"] = {**device["values"], **values}
             device["events"] += 1
         return {"id": device["id"]}
 
