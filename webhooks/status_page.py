@@ -31,9 +31,9 @@ _SQL = {
     },
     "sqlite": {"minute": "substr({col}, 1, 16)"},
 }
-ACCEPTED_PER_MINUTE = """SELECT {minute} AS minute, kind, count(*) AS n FROM message
+ACCEPTED_PER_MINUTE = """SELECT {stored_minute} AS minute, kind, count(*) AS n FROM message
 WHERE stored_at >= %s AND device_ts >= %s GROUP BY 1, 2"""
-REJECTED_PER_MINUTE = """SELECT {minute} AS minute, stream, count(*) AS n FROM dead_letter
+REJECTED_PER_MINUTE = """SELECT {received_minute} AS minute, stream, count(*) AS n FROM dead_letter
 WHERE received_at >= %s GROUP BY 1, 2"""
 LAST_PER_DEVICE = """SELECT device_id, device_type, farm_id, max(stored_at) AS last_seen, count(*) AS n
 FROM message WHERE device_ts >= %s GROUP BY device_id, device_type, farm_id"""
@@ -98,8 +98,8 @@ class _Queries:
         return self.store._ts(dt)
 
     def all(self, sql, *params):
-        sql = sql.format(minute=self.sql["minute"].format(col="stored_at" if "FROM message" in sql
-                                                          else "received_at"))
+        minute = self.sql["minute"]
+        sql = sql.format(stored_minute=minute.format(col="stored_at"), received_minute=minute.format(col="received_at"))
         return [dict(r) for r in self.store._run(sql, params, fetch="all")]
 
 

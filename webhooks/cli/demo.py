@@ -107,7 +107,10 @@ def _deliver(url):
 def _outbox_line(summary):
     box, fwd = summary["outbox"], summary["forwarder"]
     age = box.get("oldest_pending_age_seconds")
-    line = f"outbox: {box['pending']} pending" + (f" (oldest {age:.0f} s)" if age is not None else "")
+    # received_at is broker time, here the simulated farm's: the oldest reading is hours "old"
+    oldest = "" if age is None else f" (oldest received {age / 3600:.1f} h ago, farm time)" if age > 3600 \
+        else f" (oldest received {age:.0f} s ago)"
+    line = f"outbox: {box['pending']} pending{oldest}"
     line += f", {box['delivered']} delivered, {box['failed']} failed"
     if fwd is None:
         return line + "  (set SDIOT_ODOO_URL, SDIOT_ODOO_DB, SDIOT_ODOO_API_KEY to deliver them to Odoo)"

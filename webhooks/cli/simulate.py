@@ -42,9 +42,18 @@ def farm_config(args):
     try:
         return FarmConfig(farm_id=args.farm, cows=args.cows, hours=args.hours, seed=args.seed,
                           milkings_per_day=args.milkings, start=start.replace(microsecond=0),
-                          milk_meters=max(1, min(12, args.cows // 10 or 1)), faults=faults).validate()
+                          faults=faults, **_equipment(args.cows)).validate()
     except ValueError as exc:
         raise CommandError(str(exc)) from None
+
+
+def _equipment(cows):
+    """Parlour stalls, feed stations and troughs grow with the herd (a stall milks ~6 cows an hour)."""
+    def per(n, k):
+        return max(1, -(-n // k))  # ceil(n / k), at least one
+
+    return {"milk_meters": min(per(cows, 10), 40), "feeders": per(cows, 25), "waterers": per(cows, 20),
+            "environmental": min(per(cows, 100) + 1, 20)}
 
 
 def register(subparsers):

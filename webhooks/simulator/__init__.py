@@ -10,6 +10,8 @@
     faults.py        duplicates, clock skew, non-JSON payloads, borrowed identities
     stream.py        ``simulate(config)``: everything above, in broker-time order
     send.py          the traffic through the EMQX rules to a webhook tier, as EMQX would POST it
+    mqtt.py          the traffic published to a real broker (paho-mqtt, the ``mqtt`` extra)
+    tier.py          a webhook tier of the demo's own: gunicorn on a loopback port
     summary.py       what the tier answered: counts, reasons, device types, latency
     progress.py      a plain-text progress bar
 
