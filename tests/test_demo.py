@@ -179,3 +179,36 @@ def test_demo_delivers_to_odoo_when_configured(tmp_path):
         assert odoo.count() == summary["accepted"] - summary["by_stream"]["status"]["accepted"]
         assert len(odoo.devices) == summary["farm"]["devices"]
     assert "forwarder:" in proc.stdout
+
+
+def test_demo_serves_the_status_page_until_interrupted(tmp_path):
+    """Without --no-serve the demo prints the status page URL, serves it, and stops cleanly on Ctrl-C."""
+    import queue
+    import signal
+    import threading
+
+    import requests
+
+    proc = subprocess.Popen(SDIOT + ["demo", "--cows", "3", "--hours", "2"], cwd=tmp_path, env=_env(),
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    lines = queue.Queue()
+    reader = threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True)
+    reader.start()
+    try:
+        url = None
+        while url is None:
+            line = lines.get(timeout=120)
+            if line.startswith("Status page: "):
+                url = line.split()[2]
+        page = requests.get(url, timeout=10)
+        assert page.status_code == 200 and "Smart Dairy IoT" in page.text and "demo-farm" in page.text
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(60) == 0
+        with pytest.raises(requests.ConnectionError):
+            requests.get(url, timeout=5)  # gunicorn went with it
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+        reader.join(10)
+        proc.stdout.close()
