@@ -66,7 +66,7 @@ def status():
     except StoreError as exc:  # never 500: the page says what is wrong
         body = f"the ingest store is unavailable: {str(exc)[:200]}\n"
         return Response(body, 503, {"Retry-After": "5", "Content-Type": "text/plain; charset=utf-8"})
-    return render_template("status.html", **page, token=request.args.get("token"))
+    return render_template("status.html", **page)
 
 
 def snapshot(store, minutes=MINUTES, now=None):
