@@ -120,6 +120,9 @@ def test_simulate_writes_a_recording_rules_replay_reads(tmp_path):
     assert {"topic", "payload", "clientid", "username", "qos", "time"} <= set(messages[0])
     assert all(m["topic"].startswith("dairy/demo-farm/") for m in messages)
     assert [m["time"] for m in messages] == sorted(m["time"] for m in messages)
+    for name in ("a.jsonl", "b.jsonl"):  # --seed and --start pin the traffic down
+        _simulate(tmp_path, "--start", "2026-03-01T00:00:00Z", "--jsonl", str(tmp_path / name))
+    assert (tmp_path / "a.jsonl").read_bytes() == (tmp_path / "b.jsonl").read_bytes()
 
 
 def test_simulate_publishes_to_an_mqtt_broker(tmp_path):

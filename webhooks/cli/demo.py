@@ -24,7 +24,7 @@ DEMO_DB = os.path.join("var", "demo.db")
 
 def register(subparsers):
     p = subparsers.add_parser("demo", help="a simulated farm end to end on SQLite, with a status page",
-                              description=__doc__.split("\n\n")[0])
+                              description=__doc__.split("\n\n")[0].split(": ", 1)[1])
     add_farm_arguments(p)
     p.add_argument("--port", type=int, help="loopback port for the tier (default: a free one)")
     p.add_argument("--no-serve", action="store_true", help="exit after the summary")

@@ -26,9 +26,17 @@ def add_farm_arguments(p, cows=40, hours=24.0):
     g.add_argument("--hours", type=float, default=hours, help="simulated hours (default %(default)s)")
     g.add_argument("--speedup", type=float, default=0.0,
                    help="simulated seconds per real second; 0 = as fast as the tier answers (default)")
-    g.add_argument("--seed", type=int, default=1, help="same seed, same traffic (default %(default)s)")
+    g.add_argument("--seed", type=int, default=1, help="random seed (default %(default)s)")
+    g.add_argument("--start", type=_utc, metavar="ISO",
+                   help="simulated start, UTC (default: so the simulated window ends now); "
+                        "the same --seed and --start give the same traffic")
     g.add_argument("--milkings", type=int, choices=(2, 3), default=2, help="milkings per day")
     g.add_argument("--no-faults", action="store_true", help="clean traffic only (no duplicates, skew, ...)")
+
+
+def _utc(text):
+    value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 def farm_config(args):
@@ -37,7 +45,7 @@ def farm_config(args):
     if args.speedup and args.speedup < 1:
         raise CommandError("--speedup must be 0 (as fast as possible) or at least 1")
     run_seconds = args.hours * 3600 / args.speedup if args.speedup else 0.0
-    start = datetime.now(timezone.utc) + timedelta(seconds=run_seconds - args.hours * 3600)
+    start = args.start or datetime.now(timezone.utc) + timedelta(seconds=run_seconds - args.hours * 3600)
     faults = Faults(0, 0, 0, 0, 0, 0) if args.no_faults else Faults()
     try:
         return FarmConfig(farm_id=args.farm, cows=args.cows, hours=args.hours, seed=args.seed,
@@ -58,7 +66,7 @@ def _equipment(cows):
 
 def register(subparsers):
     p = subparsers.add_parser("simulate", help="send a simulated farm's traffic to a tier or an MQTT broker",
-                              description=__doc__.split("\n\n")[0])
+                              description=__doc__.split("\n\n")[0].split(": ", 1)[1])
     add_farm_arguments(p)
     to = p.add_mutually_exclusive_group(required=True)
     to.add_argument("--to", metavar="URL", help="webhook tier base URL, e.g. http://127.0.0.1:8000")
