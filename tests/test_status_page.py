@@ -20,6 +20,7 @@ from werkzeug.serving import make_server
 from webhooks import create_app
 from webhooks.migrations import migrate_up
 from webhooks.simulator import FarmConfig, Faults, simulate, send
+from webhooks.simulator.records import Presence
 from webhooks.status_page import snapshot
 
 HOOK, ADMIN = "hook-token", "admin-token"
@@ -44,7 +45,10 @@ def tier(tmp_path_factory):
     thread.start()
     base = f"http://127.0.0.1:{server.server_port}"
     sim = simulate(_farm())
-    outcomes = send.send(send.plan(sim.events), base, HOOK)
+    gone = sim.farm.of_type("waterer")[0]  # a trough whose battery died just now
+    last_word = Presence(int(datetime.now(timezone.utc).timestamp() * 1000), "client.disconnected", gone.clientid,
+                         gone.username, gone.device_type, reason="keepalive_timeout")
+    outcomes = send.send(send.plan([*sim.events, last_word]), base, HOOK)
     assert {o.status for o in outcomes} <= {"accepted", "duplicate", "rejected"}
     with app.app_context():
         page = snapshot(app.extensions["sdiot_store"])
@@ -85,6 +89,8 @@ def test_page_shows_devices_traffic_readings_dead_letters_and_outbox_in_chromium
     for reason in ("identity_mismatch", "payload_not_json", "timestamp_in_future"):
         assert f"<code>{reason}</code>" in dom
     assert "status-farm" in dom and "milk_meter" in dom and "collar" in dom
+    offline = re.search(r'id="offline-devices".*?</table>', dom, re.S).group(0)
+    assert f"<code>{sim.farm.of_type('waterer')[0].device_id}</code>" in offline and "keepalive_timeout" in offline
     types = {d.device_type for d in sim.farm.devices}
     assert sum(sum(c.values()) for _, c in page["devices"]["groups"]) == len(sim.farm.devices)
     assert {kind for (_, kind), _ in page["devices"]["groups"]} == types
