@@ -92,8 +92,9 @@ def test_page_shows_devices_traffic_readings_dead_letters_and_outbox_in_chromium
     offline = re.search(r'id="offline-devices".*?</table>', dom, re.S).group(0)
     assert f"<code>{sim.farm.of_type('waterer')[0].device_id}</code>" in offline and "keepalive_timeout" in offline
     types = {d.device_type for d in sim.farm.devices}
-    assert sum(sum(c.values()) for _, c in page["devices"]["groups"]) == len(sim.farm.devices)
-    assert {kind for (_, kind), _ in page["devices"]["groups"]} == types
+    assert sum(sum(c.values()) for _, c, _ in page["devices"]["groups"]) == len(sim.farm.devices)
+    assert {kind for (_, kind), _, _ in page["devices"]["groups"]} == types
+    assert all(last is not None for _, _, last in page["devices"]["groups"])
 
 
 def test_screenshot_at_phone_size_is_a_png(tier, tmp_path):

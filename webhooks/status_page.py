@@ -20,8 +20,10 @@ bp = Blueprint("status_page", __name__, template_folder="templates")
 MINUTES = 30
 HIDDEN = ("device_id", "timestamp", "seq", "battery_level", "signal_strength", "rfid_tag")
 STREAM_OF_KIND = {"data": "telemetry", "status": "status", "alerts": "alerts"}
+# (stream, outcome, colour): greens/blues/orange for what was stored, reds for dead letters
 SERIES = (("telemetry", "accepted", "#2e7d32"), ("status", "accepted", "#1565c0"),
-          ("alerts", "accepted", "#ef6c00"), ("any", "rejected", "#c62828"))
+          ("alerts", "accepted", "#ef6c00"), ("telemetry", "rejected", "#b71c1c"),
+          ("status", "rejected", "#e53935"), ("alerts", "rejected", "#ef9a9a"))
 
 # Minute buckets as 'YYYY-MM-DDTHH:MM' text. The chart bounds device_ts too, so PostgreSQL reads
 # only the last days' partitions (a reading backfilled from further back is left off the chart).
@@ -113,7 +115,7 @@ def _devices(last_seen, presence):
     """Per (farm, type): online / offline / no presence yet; plus the offline devices."""
     seen = {r["device_id"]: r for r in last_seen}
     state = {(p["device_id"] or p["clientid"]): p for p in presence}
-    groups = defaultdict(Counter)
+    groups, last = defaultdict(Counter), {}
     offline = []
     for device_id in sorted(set(seen) | set(state)):
         device_type = type_of_device_id(device_id)
@@ -122,12 +124,16 @@ def _devices(last_seen, presence):
         p = state.get(device_id)
         where = "unknown" if p is None else "online" if p["connected"] else "offline"
         groups[(farm, kind)][where] += 1
+        if device_id in seen:
+            last[(farm, kind)] = max(last.get((farm, kind)) or _dt(seen[device_id]["last_seen"]),
+                                     _dt(seen[device_id]["last_seen"]))
         if where == "offline":
             offline.append({"device_id": device_id, "farm": farm, "since": _dt(p["event_at"]), "reason": p["reason"]})
     totals = Counter()
     for counts in groups.values():
         totals.update(counts)
-    return {"groups": sorted(groups.items()), "offline": offline, "totals": totals}
+    rows = [(key, counts, last.get(key)) for key, counts in sorted(groups.items())]
+    return {"groups": rows, "offline": offline, "totals": totals}
 
 
 def _chart(q, cutoff, minutes):
@@ -136,7 +142,7 @@ def _chart(q, cutoff, minutes):
     for r in q.all(ACCEPTED_PER_MINUTE, q.ts(cutoff), q.ts(cutoff - timedelta(days=1))):
         counts[r["minute"]][(STREAM_OF_KIND.get(r["kind"], r["kind"]), "accepted")] += r["n"]
     for r in q.all(REJECTED_PER_MINUTE, q.ts(cutoff)):
-        counts[r["minute"]][("any", "rejected")] += r["n"]
+        counts[r["minute"]][(r["stream"], "rejected")] += r["n"]
     top = max([sum(counts[k].values()) for k in keys] + [1])
     width, height, slot = 600, 160, 600 / minutes
     bars = []
