@@ -29,6 +29,19 @@ COMMIT_BATCH = Histogram(
 )
 
 
+# Labelled children looked up once: .labels() costs more than the increment on the hot path.
+_children = {}
+
+
+def observe_request(stream, outcome, seconds):
+    key = (stream, outcome)
+    pair = _children.get(key)
+    if pair is None:
+        pair = _children[key] = (REQUESTS.labels(stream, outcome), DURATION.labels(stream))
+    pair[0].inc()
+    pair[1].observe(seconds)
+
+
 def _registry():
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
