@@ -215,3 +215,21 @@ def test_demo_serves_the_status_page_until_interrupted(tmp_path):
             proc.wait(10)
         reader.join(10)
         proc.stdout.close()
+
+
+def test_simulated_farm_can_be_provisioned_and_authenticated(tmp_path, empty_pg_url):
+    """--roster writes an import CSV; the secrets CSV `devices import --out` writes feeds --credentials."""
+    from webhooks.cli import main
+    from webhooks.cli.simulate import _read_credentials
+    from webhooks.migrations import migrate_up as migrate
+
+    _simulate(tmp_path, "--farm", "farm-x", "--roster", str(tmp_path / "farm.csv"))
+    roster = (tmp_path / "farm.csv").read_text().splitlines()
+    assert roster[0] == "farm_id,device_type,device_id" and len(roster) > 5
+    migrate("auth", empty_pg_url)
+    secrets = tmp_path / "secrets.csv"
+    assert main(["devices", "import", str(tmp_path / "farm.csv"), "--out", str(secrets),
+                 "--database-url", empty_pg_url]) == 0
+    passwords = _read_credentials(secrets)
+    assert set(passwords) == {line.split(",")[2] for line in roster[1:]}
+    assert all(len(p) >= 32 for p in passwords.values())

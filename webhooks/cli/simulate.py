@@ -72,7 +72,10 @@ def register(subparsers):
     to.add_argument("--to", metavar="URL", help="webhook tier base URL, e.g. http://127.0.0.1:8000")
     to.add_argument("--mqtt", metavar="URL", help="broker, e.g. mqtt://127.0.0.1:1883 (needs the 'mqtt' extra)")
     to.add_argument("--jsonl", metavar="FILE", help="write the recorded messages instead ('-' = stdout)")
+    to.add_argument("--roster", metavar="FILE", help="write the farm's devices as a `sdiot devices import` CSV")
     p.add_argument("--token", help="bearer token the tier accepts (with --to)")
+    p.add_argument("--credentials", metavar="FILE",
+                   help="with --mqtt: the secrets CSV of `sdiot devices import --out` (device_id,...,password)")
     p.add_argument("--concurrency", type=int, default=4, help="parallel requests or publishes (default 4)")
     p.add_argument("--json-summary", metavar="FILE", help="also write the summary as JSON")
     p.set_defaults(func=run)
@@ -82,11 +85,14 @@ def run(args):
     sim = simulate(farm_config(args))
     if args.jsonl:
         return _write_jsonl(sim, args.jsonl)
+    if args.roster:
+        return _write_roster(sim, args.roster)
     if args.mqtt:
         from webhooks.simulator.mqtt import publish_all
 
+        passwords = _read_credentials(args.credentials) if args.credentials else None
         try:
-            summary = publish_all(sim.events, args.mqtt, speedup=args.speedup)
+            summary = publish_all(sim.events, args.mqtt, speedup=args.speedup, passwords=passwords)
         except ImportError:
             raise CommandError("--mqtt needs paho-mqtt: pip install 'smart-dairy-iot-core[mqtt]'") from None
         print(json.dumps(summary, indent=2))
@@ -120,3 +126,27 @@ def _write_jsonl(sim, path):
         if out is not sys.stdout:
             out.close()
     return 0
+
+
+def _write_roster(sim, path):
+    """The simulated farm as `sdiot devices import` input, so a real broker can authenticate it."""
+    rows = ["farm_id,device_type,device_id"] + [f"{d.farm_id},{d.device_type},{d.device_id}" for d in sim.farm.devices]
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write("\n".join(rows) + "\n")
+    print(f"{len(sim.farm.devices)} devices written to {path}; provision them with "
+          f"`sdiot devices import {path} --out secrets.csv`")
+    return 0
+
+
+def _read_credentials(path):
+    """device_id -> password from the secrets CSV that `sdiot devices import --out` writes."""
+    import csv
+
+    try:
+        with open(path, encoding="utf-8", newline="") as fh:
+            rows = list(csv.DictReader(fh))
+    except OSError as exc:
+        raise CommandError(f"--credentials {path}: {exc.strerror}") from None
+    if rows and not {"device_id", "password"} <= set(rows[0]):
+        raise CommandError(f"--credentials {path}: expected columns device_id and password")
+    return {row["device_id"]: row["password"] for row in rows}
