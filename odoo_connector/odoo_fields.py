@@ -28,6 +28,7 @@ READING_FIELDS = {
     "iot.temperature.reading": (
         ("temperature", "temperature", "float"), ("humidity", "humidity", "float"),
         ("location", "location", "char"), ("location_type", "location_type", "selection"),
+        ("tank_state", "tank_state", "selection"), ("cooling_minutes", "cooling_minutes", "integer"),
         ("battery_level", "battery_level", "float"), ("signal_strength", "signal_strength", "integer"),
     ),
     "iot.activity.reading": (

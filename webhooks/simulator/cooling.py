@@ -67,7 +67,7 @@ def _run(cfg, unit, rng, inflows, faults, lead_seconds):
     t0, t1 = cfg.start.timestamp(), cfg.start.timestamp() + cfg.hours * 3600
     phase = rng.uniform(0, m["interval"])
     next_reading = t0 + phase
-    temp, volume, cooling, i = m["start"], 2000.0, False, 0
+    temp, volume, cooling, i, last_inflow = m["start"], 2000.0, False, 0, None
     battery, signal = rng.uniform(70, 100), rng.randint(-75, -55)
     collected_day = None
     t = t0 - lead_seconds
@@ -77,7 +77,7 @@ def _run(cfg, unit, rng, inflows, faults, lead_seconds):
         if unit.role == "bulk_tank" and t % 86400 >= COLLECTION_HOUR * 3600 and collected_day != day:
             volume, collected_day = 0.0, day  # the tanker takes the milk; the tank starts empty
         while i < len(inflows) and inflows[i][0] < t + STEP:
-            litres = inflows[i][1]
+            last_inflow, litres = inflows[i]
             temp = (volume * temp + litres * MILK_IN_C) / (volume + litres)
             volume += litres
             i += 1
@@ -94,9 +94,21 @@ def _run(cfg, unit, rng, inflows, faults, lead_seconds):
         t += STEP
         while next_reading < t and next_reading < t1:
             battery = max(battery - 0.002, 5.0)
-            out.append(Reading(next_reading, unit, "data", _body(unit, rng, temp, battery, signal)))
+            body = _body(unit, rng, temp, battery, signal)
+            if unit.role == "bulk_tank":
+                body.update(_tank_state(t, volume, cooling, last_inflow))
+            out.append(Reading(next_reading, unit, "data", body))
             next_reading += m["interval"]
     return out
+
+
+def _tank_state(t, volume, cooling, last_inflow):
+    """What a bulk-tank controller reports beside the temperature: its phase, and cooling time."""
+    if volume <= 0:
+        return {"tank_state": "empty"}
+    minutes = int((t - last_inflow) // 60) if last_inflow is not None else 10080
+    state = "filling" if minutes < 10 else ("cooling" if cooling else "holding")
+    return {"tank_state": state, "cooling_minutes": min(minutes, 10080)}
 
 
 def _body(unit, rng, temp, battery, signal):

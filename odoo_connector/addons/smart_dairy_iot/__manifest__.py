@@ -4,7 +4,7 @@
 # version fails check_version on 18+ and the module would show as not installable.
 {
     "name": "Smart Dairy IoT",
-    "version": "1.0.0",
+    "version": "1.1.0",
     "summary": "Device registry and reading models fed by the Smart Dairy IoT Core forwarder",
     "category": "Technical",
     "license": "LGPL-3",

@@ -17,6 +17,12 @@ class IotTemperatureReading(models.Model):
         ("bulk_tank", "Bulk Tank"), ("cold_storage", "Cold Storage"), ("transport", "Transport"),
         ("barn", "Barn"), ("processing", "Processing"),
     ], index=True)
+    # Bulk-tank controller phase and time since milk was added: why a warm reading may be normal.
+    tank_state = fields.Selection([
+        ("empty", "Empty"), ("filling", "Filling"), ("cooling", "Cooling"), ("holding", "Holding"),
+        ("washing", "Washing"),
+    ])
+    cooling_minutes = fields.Integer(string="Cooling (min)")
     battery_level = fields.Float(string="Battery (%)")
     signal_strength = fields.Integer(string="Signal (dBm)")
 
