@@ -24,6 +24,9 @@ graceful_timeout = int(os.environ.get("SDIOT_GRACEFUL_TIMEOUT", 20))
 max_requests = int(os.environ.get("SDIOT_MAX_REQUESTS", 200_000))
 max_requests_jitter = max_requests // 10
 accesslog = os.environ.get("SDIOT_ACCESS_LOG") or None
+# The default logs the request line with its query string; a browser may carry the status page's
+# admin token there (?token=...), so log the path only (%(U)s), never the query.
+access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s "%(f)s" "%(a)s" %(L)s'
 errorlog = "-"
 loglevel = os.environ.get("SDIOT_LOG_LEVEL", "info")
 # Without a value here a request body of any size is read into the worker before Flask sees it.

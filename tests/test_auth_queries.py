@@ -26,9 +26,9 @@ def config():
     return emqx_config.load()
 
 
-def emqx_authenticates(conn, config, username, password):
+def emqx_authenticates(conn, config, username, password, clientid=None):
     """EMQX's verdict: the first authn row's hash checked with the configured algorithm."""
-    row = emqx_config.run_authn(conn, config, username)
+    row = emqx_config.run_authn(conn, config, username, clientid=clientid or username)
     if row is None:
         return "ignore"
     ok = hashing.check_password(config.hash_algorithm, row["password_hash"], row["salt"], password)
@@ -44,8 +44,9 @@ def test_queries_use_only_bound_placeholders(config):
     """The shipped queries bind ${username} unquoted (EMQX makes it a prepared-statement parameter)."""
     for query in (config.authn_query, config.authz_query):
         assert "${username}" in query and "'${" not in query
-        sql, params = emqx_config.bind(query, {"username": "x'; DROP TABLE mqtt_user; --"})
-        assert params == ["x'; DROP TABLE mqtt_user; --"] and "${" not in sql
+        evil = "x'; DROP TABLE mqtt_user; --"
+        sql, params = emqx_config.bind(query, {"username": evil, "clientid": evil})
+        assert params and set(params) == {evil} and "${" not in sql
 
 
 def test_cli_provisioned_device_authenticates(auth_url, config, capsys):
@@ -55,6 +56,17 @@ def test_cli_provisioned_device_authenticates(auth_url, config, capsys):
         assert emqx_authenticates(conn, config, "MM001", password) == "ok"
         assert emqx_authenticates(conn, config, "MM001", password + "x") == "bad_username_or_password"
         assert emqx_authenticates(conn, config, "MM999", password) == "ignore"
+        row = emqx_config.run_authn(conn, config, "MM001")
+    assert row["is_superuser"] is False
+
+
+def test_a_device_cannot_log_in_with_another_devices_client_id(auth_url, config, capsys):
+    """Client id = device id: otherwise MM001 could take over MM002's session and its commands."""
+    password = _add(capsys)
+    _add(capsys, device_id="MM002")
+    with connect_auth() as conn:
+        assert emqx_authenticates(conn, config, "MM001", password, clientid="MM001") == "ok"
+        assert emqx_authenticates(conn, config, "MM001", password, clientid="MM002") == "ignore"
         row = emqx_config.run_authn(conn, config, "MM001")
     assert row["is_superuser"] is False
 

@@ -5,6 +5,7 @@ import stat
 
 import psycopg
 import pytest
+import responses
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -96,7 +97,7 @@ def test_revoked_serials_appear_in_the_crl(env, capsys):
     """Revoked serials (and only those) are in a CRL signed by the CA with the extensions EMQX needs."""
     revoked = _issue(env, capsys)["serial"]
     kept = _issue(env, capsys, "TS001")["serial"]
-    assert main(["certs", "revoke", "MM001", "--json"]) == 0
+    assert main(["certs", "revoke", "MM001", "--json", "--no-kick"]) == 0
     assert json.loads(capsys.readouterr().out)["revoked"] == [revoked]
     assert main(["certs", "crl"]) == 0
     crl = x509.load_pem_x509_crl((env["ca"] / "crl.pem").read_bytes())
@@ -132,7 +133,7 @@ def test_expiring_lists_certificates_within_the_window(env, capsys):
     _issue(env, capsys, "TS001", "--days", "365")
     assert main(["certs", "expiring", "--days", "30", "--json"]) == 0
     assert [r["serial"] for r in json.loads(capsys.readouterr().out)] == [short]
-    assert main(["certs", "revoke", "MM001"]) == 0
+    assert main(["certs", "revoke", "MM001", "--no-kick"]) == 0
     capsys.readouterr()
     assert main(["certs", "expiring", "--days", "30", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == []
@@ -143,3 +144,51 @@ def test_missing_ca_is_a_clean_error(env, tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("SDIOT_CA_DIR", str(tmp_path / "nothing"))
     assert main(["certs", "issue", "MM001"]) == 1
     assert "sdiot ca init" in capsys.readouterr().err
+
+
+EMQX_API = "http://emqx.test:18083/api/v5"
+
+
+@responses.activate
+def test_revoking_a_certificate_kicks_its_live_session(env, monkeypatch, capsys):
+    """EMQX checks the CRL only at the handshake, so revoke also ends the session on that certificate.
+
+    Shapes as in emqx/emqx apps/emqx_management/src/emqx_mgmt_api_clients.erl (DELETE /clients/:id → 204).
+    """
+    for name, value in (("URL", "http://emqx.test:18083"), ("KEY", "k"), ("SECRET", "s")):
+        monkeypatch.setenv(f"SDIOT_EMQX_API_{name}", value)
+    responses.get(f"{EMQX_API}/clients", json={"data": [], "meta": {"page": 1, "limit": 100, "hasnext": False,
+                                                                      "count": 0}})
+    responses.delete(f"{EMQX_API}/clients/MM001/authorization/cache", status=204)
+    responses.delete(f"{EMQX_API}/clients/MM001", status=204)
+    responses.post(f"{EMQX_API}/authorization/node_cache/reset", status=204)
+    responses.post(f"{EMQX_API}/authentication/node_cache/reset", status=204)
+    _issue(env, capsys)
+    assert main(["certs", "revoke", "MM001", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["kicked"] == ["MM001"] and result["kick_error"] is None and len(result["revoked"]) == 1
+
+
+def test_revoke_without_emqx_fails_loudly_unless_no_kick(env, capsys):
+    """Without the EMQX API the revocation is stored but the command says the session lives on."""
+    _issue(env, capsys)
+    assert main(["certs", "revoke", "MM001"]) == 1
+    assert "not kicked" in capsys.readouterr().err
+
+
+def test_service_users_get_no_certificate(env, capsys):
+    """A backend user's certificate would carry backend rights on the cert-only listener: refused."""
+    assert main(["devices", "add-backend", "--name", "bridge-f1", "--farm", "farm1"]) == 0
+    capsys.readouterr()
+    assert main(["certs", "issue", "bridge-f1", "--out-dir", str(env["out"])]) == 1
+    assert "devices only" in capsys.readouterr().err
+
+
+def test_an_existing_key_file_is_never_overwritten(env, capsys):
+    """A planted or old key file keeps its permissions; issuing refuses rather than write into it."""
+    env["out"].mkdir()
+    planted = env["out"] / "MM001.key.pem"
+    planted.write_text("old")
+    planted.chmod(0o644)
+    assert main(["certs", "issue", "MM001", "--out-dir", str(env["out"])]) == 1
+    assert planted.read_text() == "old" and "exists" in capsys.readouterr().err

@@ -237,3 +237,11 @@ def test_works_inside_the_app_factory(auth_url, ingest_sqlite_url):
     assert client.get("/api/v1/devices", headers={"Authorization": "Bearer nope"}).status_code == 401
     assert _add(client).status_code == 201
     assert client.get("/api/v1/devices", headers=AUTH).get_json()["count"] == 1
+
+
+def test_caller_mistakes_are_4xx_not_retryable_503(client):
+    """A NUL byte or an out-of-range paging value is the caller's mistake, never a retryable 503."""
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    assert client.get("/api/v1/devices?limit=-1", headers=headers).status_code == 400
+    assert client.get("/api/v1/devices?offset=99999999999999999999", headers=headers).status_code == 400
+    assert client.get("/api/v1/devices?farm_id=f%00x", headers=headers).status_code == 422

@@ -98,6 +98,13 @@ def _unavailable(exc):
     return _error(503, "auth_db_unavailable", "the auth database is unavailable; retry")
 
 
+@bp.errorhandler(psycopg.DataError)
+def _bad_value(exc):
+    # A value PostgreSQL cannot take (a NUL byte, an out-of-range number) is the caller's mistake:
+    # retrying it can never succeed, so it must not look like a 503.
+    return _error(422, "invalid_value", f"a value in the request cannot be stored: {str(exc).splitlines()[0][:200]}")
+
+
 @bp.errorhandler(HTTPException)
 def _http_error(exc):
     return _error(exc.code, exc.name.lower().replace(" ", "_"), exc.description)
@@ -133,11 +140,13 @@ def list_all():
     if state not in (None, "active", "inactive"):
         raise AuthDBError("state must be active or inactive")
     try:
-        limit, offset = min(int(args.get("limit", 100)), 1000), int(args.get("offset", 0))
+        limit, offset = int(args.get("limit", 100)), int(args.get("offset", 0))
     except ValueError:
         raise AuthDBError("limit and offset must be integers") from None
+    if not (1 <= limit <= 1000 and 0 <= offset <= 2**62):
+        raise AuthDBError("limit must be 1..1000 and offset 0..2^62")
     devices = provisioning.list_devices(_conn(), args.get("farm_id"), args.get("device_type"),
-                                        None if state is None else state == "active", limit=limit, offset=max(offset, 0))
+                                        None if state is None else state == "active", limit=limit, offset=offset)
     return jsonify(devices=devices, count=len(devices), limit=limit, offset=offset)
 
 

@@ -38,6 +38,10 @@ def _public_key_from_csr(csr_pem, device_id):
 def issue(conn, ca, device_id, csr_pem=None, days=DEFAULT_DAYS):
     """Sign a client certificate for an active device; returns (cert PEM, key PEM or None, record)."""
     device = get_device(conn, device_id)
+    if device.get("role", "device") != "device":
+        # The certificate listener turns the CN into the username: a service user's certificate
+        # would carry its (backend) rights with no password and outside the device tooling.
+        raise InvalidDevice(f"{device_id} is a {device['role']} user; certificates are for devices only")
     if not device["active"]:
         raise DeviceInactive(f"device {device_id} is {device['state']}; no certificate for it")
     key_pem = None

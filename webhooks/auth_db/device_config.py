@@ -16,12 +16,20 @@ from webhooks.device_types import BY_NAME
 _FIELDS = ("config", "version", "published_version", "updated_at", "published_at")
 
 
+def _device(conn, device_id):
+    """A device (not a service user: those have no device path, hence no config topic)."""
+    device = get_device(conn, device_id)
+    if device.get("role", "device") != "device":
+        raise InvalidDevice(f"{device_id} is a {device['role']} user; only devices have a config topic")
+    return device
+
+
 def config_topic(device):
     return f"dairy/{device['farm_id']}/{BY_NAME[device['device_type']].path}/{device['device_id']}/config"
 
 
 def get_config(conn, device_id):
-    device = get_device(conn, device_id)
+    device = _device(conn, device_id)
     row = conn.execute(f"SELECT {', '.join(_FIELDS)} FROM device_config WHERE username = %s", (device_id,)).fetchone()
     record = dict(zip(_FIELDS, row)) if row else {"config": {}, "version": 0, "published_version": None,
                                                    "updated_at": None, "published_at": None}
@@ -34,7 +42,7 @@ def set_config(conn, device_id, config, merge=False, unset=()):
     """Replace (or merge into) the config; the version changes only if the content does."""
     if not isinstance(config, dict):
         raise InvalidDevice("config must be a JSON object")
-    device = get_device(conn, device_id)
+    device = _device(conn, device_id)
     if not device["active"]:
         raise DeviceInactive(f"device {device_id} is {device['state']}; it takes no config")
     with conn.transaction():

@@ -93,3 +93,11 @@ class EmqxAdmin:
             return resp.json().get("id")
         except ValueError:
             return None
+
+
+def from_env_or_none():
+    """The configured EMQX admin client, or None when SDIOT_EMQX_API_* are not set."""
+    try:
+        return EmqxAdmin.from_env()
+    except EmqxError:
+        return None

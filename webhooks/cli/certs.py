@@ -13,7 +13,8 @@ from cryptography.hazmat.primitives import serialization
 from webhooks.auth_db import ca as ca_files
 from webhooks.auth_db import certs
 from webhooks.auth_db.command import add_db_argument, auth_session, print_json
-from webhooks.auth_db.errors import CAError
+from webhooks.auth_db import emqx_admin
+from webhooks.auth_db.errors import CAError, EmqxError
 from webhooks.cli import CommandError
 
 
@@ -40,6 +41,7 @@ def register(subparsers):
     r.add_argument("id")
     r.add_argument("--serial", help="only this serial (hex)")
     r.add_argument("--reason", default="keyCompromise", choices=sorted(certs.REASONS))
+    r.add_argument("--no-kick", action="store_true", help="do not call EMQX to end a live session (no broker here)")
     r.set_defaults(func=_revoke)
     c = sub.add_parser("crl", help="write the CRL (PEM) EMQX fetches from the certificates' CRL URL")
     c.add_argument("--out", help="default: SDIOT_CA_DIR/crl.pem")
@@ -72,7 +74,13 @@ def _load_ca(args):
 
 
 def _write(path, data, mode):
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    """Write a new file with exactly ``mode``: an existing file (or a link planted in its place)
+    would keep its own permissions, so a private key could land world-readable."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode)
+    except FileExistsError:
+        raise CommandError(f"{path} exists; move it away first (a key is never overwritten)") from None
+    os.fchmod(fd, mode)  # the umask may have narrowed or widened it
     with os.fdopen(fd, "wb") as fh:
         fh.write(data)
 
@@ -85,9 +93,12 @@ def _issue(args):
             csr = Path(args.csr).read_bytes()
         except OSError as exc:
             raise CommandError(f"{args.csr}: {exc.strerror}") from None
+    out = Path(args.out_dir)
+    for name in (f"{args.id}.cert.pem", f"{args.id}.key.pem"):
+        if (out / name).exists() or (out / name).is_symlink():  # check before a serial is spent
+            raise CommandError(f"{out / name} exists; move it away first (a key is never overwritten)")
     with auth_session(args) as conn:
         cert_pem, key_pem, record = certs.issue(conn, ca, args.id, csr, args.days)
-    out = Path(args.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     _write(out / f"{args.id}.cert.pem", cert_pem, 0o644)
     record["cert_file"] = str(out / f"{args.id}.cert.pem")
@@ -105,10 +116,24 @@ def _issue(args):
 def _revoke(args):
     with auth_session(args) as conn:
         serials = certs.revoke_for_device(conn, args.id, args.reason, serial=args.serial)
+    # EMQX checks the CRL only at the TLS handshake: a session on the revoked certificate lives on
+    # until it is kicked, and reconnecting then meets the new CRL.
+    kicked, kick_error = None, None
+    emqx = emqx_admin.from_env_or_none() if serials and not args.no_kick else None
+    if serials and emqx is None and not args.no_kick:
+        kick_error = "EMQX REST API not configured; a live session on this certificate was not kicked"
+    elif emqx is not None:
+        try:
+            kicked = emqx.disconnect_user(args.id)
+        except EmqxError as exc:
+            kick_error = str(exc)
     if args.json:
-        print_json({"device_id": args.id, "revoked": serials})
+        print_json({"device_id": args.id, "revoked": serials, "kicked": kicked, "kick_error": kick_error})
     else:
         print(f"revoked {', '.join(serials) or 'nothing (no unrevoked certificate)'}; now run `sdiot certs crl` and publish it")
+    if kick_error:
+        raise CommandError(f"certificates of {args.id} are revoked in the auth DB, but: {kick_error}."
+                           " Run the command again to retry (it is safe), or pass --no-kick")
     return 0
 
 

@@ -9,8 +9,7 @@ import sys
 
 from webhooks.auth_db import certs, device_config, lifecycle, provisioning
 from webhooks.auth_db.command import add_db_argument, auth_session, print_json
-from webhooks.auth_db.emqx_admin import EmqxAdmin
-from webhooks.auth_db.errors import EmqxError
+from webhooks.auth_db import emqx_admin
 from webhooks.cli import CommandError
 from webhooks.device_types import BY_NAME
 
@@ -57,14 +56,7 @@ def register(subparsers):
 
 
 def _emqx(args):
-    return None if getattr(args, "no_kick", False) else _emqx_or_none()
-
-
-def _emqx_or_none():
-    try:
-        return EmqxAdmin.from_env()
-    except EmqxError:
-        return None
+    return None if getattr(args, "no_kick", False) else emqx_admin.from_env_or_none()
 
 
 def _credentials(c, as_json):
@@ -197,7 +189,7 @@ def _config(args):
         if changes or args.unset or args.replace:
             record = device_config.set_config(conn, args.id, changes, merge=not args.replace, unset=args.unset)
             if not args.no_publish:
-                emqx = _emqx_or_none()
+                emqx = emqx_admin.from_env_or_none()
                 if emqx is None:
                     raise CommandError(f"stored config version {record['version']} but did not publish: set "
                                        "SDIOT_EMQX_API_URL/_KEY/_SECRET (or pass --no-publish)")
