@@ -6,6 +6,8 @@ Both protocols carry the same ``serialize_exception(exc)`` dict (odoo/odoo: odoo
 ``error.data`` of an HTTP 200 envelope; on JSON-2 it is the whole body, with a real status.
 We classify on ``name`` (the exception class) and never parse ``debug`` (a traceback).
 """
+import re
+
 from . import errors
 
 # Exact class names Odoo reports (module.Class), by our class.
@@ -43,6 +45,7 @@ _CONCURRENCY = {
 # The addon's unique message_key constraint message starts with this token (odoo.md §1.6): a
 # concurrent forwarder inserted the same key after our snapshot; a retry finds it and skips it.
 DUPLICATE_TOKEN = "IOTDUP"
+_NO_MODEL = re.compile(r"^Object \S+ doesn't exist")
 
 
 def classify(name):
@@ -65,4 +68,8 @@ def from_serialized(data, *, status, model=None, method=None, fallback_message=N
     cls = classify(name)
     if cls is errors.ValidationError and DUPLICATE_TOKEN in str(message):
         cls = errors.SerializationError
+    if cls is errors.UserError and _NO_MODEL.match(str(message)):
+        # 16-18 execute_kw on a model that is not installed (odoo/service/model.py): the addon is
+        # missing, not the data wrong; the forwarder must hold the rows, not fail them.
+        cls = errors.MissingError
     return cls(str(message), name=name, status=status, data=data, model=model, method=method)

@@ -90,6 +90,10 @@ class Transport:
             if _never_connected(exc):
                 return errors.ConnectError(message, model=model, method=method)
             return errors.ConnectionLost(message, model=model, method=method)
+        if isinstance(exc, (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)):
+            # The connection broke while the answer was read: Odoo may have committed (keyed ingest
+            # makes the retry safe), and it is certainly not a configuration mistake.
+            return errors.ConnectionLost(message, model=model, method=method)
         error = errors.TransportError(message, model=model, method=method)
         error.retryable = False  # a bad URL or schema: configuration, not a blip
         return error

@@ -114,12 +114,24 @@ def test_row_the_mapping_cannot_translate_fails_without_blocking(ingest_url, db,
     assert states[batch[0]["message_key"]][1].startswith("mapping: ")
 
 
+def _odoo_error(name, message):
+    def fault(handler):
+        handler.odoo_error(name, message, status=500)
+        return True
+    return fault
+
+
 @pytest.mark.parametrize("fault", [simodoo.http_status(502), simodoo.http_status(503),
-                                   simodoo.drop_connection, simodoo.serialization_failure],
-                         ids=["502", "503", "connection-dropped", "serialization-failure"])
+                                   simodoo.drop_connection, simodoo.serialization_failure,
+                                   _odoo_error("odoo.sql_db.PoolError", "The Connection Pool Is Full"),
+                                   _odoo_error("psycopg2.OperationalError", "server closed the connection"),
+                                   simodoo.http_status(200, b"<html><body>Down for maintenance</body></html>")],
+                         ids=["502", "503", "connection-dropped", "serialization-failure", "odoo-pool-full",
+                              "odoo-db-restarting", "maintenance-page-200"])
 @pytest.mark.parametrize("protocol", ["json2", "jsonrpc"])
 def test_odoo_unavailable_keeps_rows_pending_then_delivers(ingest_url, db, fault, protocol):
-    """5xx, a dropped connection or a serialization failure: rows stay pending, backed off, then delivered."""
+    """Outages of any kind (5xx, dropped connection, serialization, Odoo's own DB or pool, a proxy page)
+    keep rows pending, backed off, then delivered: only Odoo refusing the data fails a row."""
     sample.insert(db, readings(4))
     with simodoo.SimOdoo(version=19 if protocol == "json2" else 17) as odoo:
         w = worker(ingest_url, client_for(odoo, protocol))
@@ -256,3 +268,20 @@ def test_drain_waits_out_a_backoff_within_its_bound(ingest_url, db, sim):
     stats = drain(ingest_url, client_for(sim), **FAST)
     assert stats.delivered == 2 and stats.postponed == 4
     assert time.monotonic() - started < 5
+
+
+def test_coalesced_status_reports_keep_what_the_older_ones_said(ingest_url, db, sim):
+    """A boot report's firmware survives a newer report that only carries the battery level."""
+    t0 = datetime(2026, 11, 27, 10, 0, tzinfo=timezone.utc)
+    boot = sample.reading(device_id="TS001", at=t0, kind="status", seq=1)
+    later = sample.reading(device_id="TS001", at=t0 + timedelta(seconds=30), kind="status", seq=2)
+    boot["payload"]["firmware_version"] = "2.0.1"
+    boot["payload"]["error_code"] = "E42"
+    del later["payload"]["firmware_version"]
+    later["payload"]["battery_level"] = 61
+    sample.insert(db, [later, boot])
+    stats = drain(ingest_url, client_for(sim), **FAST)
+    assert stats.delivered == 2 and sim.calls == [("iot.device", "ingest_events", 1)]
+    values = sim.devices["TS001"]["values"]
+    assert (values["firmware_version"], values["error_code"], values["battery_level"]) == ("2.0.1", "E42", 61)
+    assert values["last_status_msg_id"] == later["msg_id"]

@@ -243,6 +243,16 @@ def test_dropped_connection_after_sending_is_outcome_unknown():
     assert info.value.outcome_unknown and info.value.retryable
 
 
+
+@responses.activate
+def test_an_answer_cut_off_mid_body_is_outcome_unknown():
+    """A body that breaks while being read (Odoo may have committed) is ConnectionLost, not a config error."""
+    responses.add("POST", URL + "/json/2/iot.alert/ingest",
+                  body=requests.exceptions.ChunkedEncodingError("IncompleteRead(17 bytes read, 47 more expected)"))
+    with pytest.raises(errors.ConnectionLost) as info:
+        json2_client().ingest("iot.alert", ROWS)
+    assert info.value.outcome_unknown and info.value.retryable
+
 class CommittingOdoo:
     """ingest that commits, then times out on the first call: the client cannot see the answer."""
 

@@ -138,3 +138,18 @@ def test_session_expired_code_100_is_an_authentication_error():
         rsps.add("POST", URL + "/jsonrpc", json=envelope)
         with pytest.raises(errors.AuthenticationError):
             client.call("iot.device", "search_count", [])
+
+
+def test_a_missing_model_over_jsonrpc_is_missing_not_a_user_error():
+    """16-18 answer an unknown model with UserError("Object x doesn't exist") (odoo/service/model.py):
+    that means the addon is not installed, so the forwarder must hold, not fail, the rows."""
+    from odoo_connector import error_bodies, errors
+
+    exc = error_bodies.from_serialized(
+        {"name": "odoo.exceptions.UserError", "debug": "", "message": "Object iot.gate.event doesn't exist",
+         "arguments": ["Object iot.gate.event doesn't exist"], "context": {}}, status=200)
+    assert isinstance(exc, errors.MissingError)
+    other = error_bodies.from_serialized(
+        {"name": "odoo.exceptions.UserError", "debug": "", "message": "Quantity must be positive",
+         "arguments": [], "context": {}}, status=200)
+    assert type(other) is errors.UserError

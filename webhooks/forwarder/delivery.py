@@ -7,18 +7,22 @@ delivered / failed / retry-later. No SQL here (the worker marks what this return
   keyed on ``message_key``, serialization failures): the group and the rest of the batch wait;
 * the key is refused or the addon is missing (auth, access, missing model): also wait, loudly —
   turning a whole outbox into failed rows over a rotated key would help nobody;
-* any other whole-call refusal: bisect to isolate the row Odoo refuses; a single row fails.
+* a whole-call refusal that names the data (ValidationError, UserError): bisect to isolate the
+  row Odoo refuses; a single row fails;
+* anything else (an Odoo error we do not know, its database restarting, its pool full, a proxy
+  page): wait. Only Odoo saying "this data is wrong" may turn rows into failed ones.
 """
 import logging
 import time
 from dataclasses import dataclass, field
 
 from webhooks.forwarder import metrics
-from webhooks.forwarder.device_events import DEVICE_METHOD, DEVICE_MODEL, coalesce, is_device_event, to_event
+from webhooks.forwarder.device_events import (DEVICE_METHOD, DEVICE_MODEL, coalesce, event_time,
+                                               is_device_event, to_event)
 from webhooks.forwarder.rows import trace_id
 
 log = logging.getLogger("sdiot.forwarder")
-HOLD_KINDS = {"AuthenticationError", "AccessDenied", "MissingError"}
+DATA_KINDS = {"ValidationError", "UserError"}
 
 
 @dataclass
@@ -31,8 +35,9 @@ class Result:
 
 def must_wait(exc):
     """True when the call should be repeated later rather than its rows failed."""
-    return bool(getattr(exc, "retryable", False)) or getattr(exc, "kind", None) in HOLD_KINDS \
-        or not _is_odoo_error(exc)
+    if bool(getattr(exc, "retryable", False)) or not _is_odoo_error(exc):
+        return True
+    return not any(c.__name__ in DATA_KINDS for c in type(exc).__mro__)
 
 
 def _is_odoo_error(exc):
@@ -72,7 +77,7 @@ def _deliver_devices(client, rows, result):
     pairs = []
     for group in coalesce(rows):
         try:
-            pairs.append((group, to_event(group.winner)))
+            pairs.append((group, _merged_event(group)))
         except Exception as exc:  # noqa: BLE001
             result.failed.extend((r, f"mapping: {exc}") for r in group.rows)
     if result.retry_error is not None:
@@ -89,6 +94,23 @@ def _deliver_devices(client, rows, result):
         result.failed.extend((r, error) for r in group.rows)
     result.retry.extend(r for g in sub.retry for r in g.rows)
     result.retry_error = result.retry_error or sub.retry_error
+
+
+def _merged_event(group):
+    """The winner's event, carrying what the rows it supersedes said and it did not.
+
+    Status reports are partial (a boot report has the firmware, a periodic one only the battery):
+    sending the newest alone would lose the older fields for good. Oldest first, newer values win;
+    a field a report left out (None) does not erase one an older report gave.
+    """
+    winner = to_event(group.winner)
+    merged = {}
+    for row in sorted(group.superseded, key=event_time):
+        merged.update({k: v for k, v in to_event(row).items() if v is not None})
+    merged.update({k: v for k, v in winner.items() if v is not None})
+    for key, value in winner.items():
+        merged.setdefault(key, value)
+    return merged
 
 
 def _send(result, model, pairs, call, method="ingest"):

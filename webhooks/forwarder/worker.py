@@ -25,7 +25,9 @@ from webhooks.forwarder.rows import trace_id
 from webhooks.forwarder.wakeup import Wakeup
 
 log = logging.getLogger("sdiot.forwarder")
-DB_ERRORS = (psycopg.OperationalError, psycopg.InterfaceError, sqlite3.OperationalError)
+# Any database error ends in reconnect-and-back-off, not a dead worker: after a failover the new
+# primary may answer read-only (psycopg.errors.ReadOnlySqlTransaction is an InternalError) for a while.
+DB_ERRORS = (psycopg.Error, sqlite3.DatabaseError)
 TABLES = ("message", "device_presence")
 
 
