@@ -82,3 +82,21 @@ def test_truncated_bodies_are_not_replayed(env, capsys):
                                                   animal_id="a" * 30, timestamp=iso(now_ms())))))
     assert main(["deadletters", "replay", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["skipped_truncated"] == 1
+
+
+def test_a_row_that_breaks_replay_is_relabelled_and_the_rest_still_replays(env, capsys, monkeypatch):
+    """One body that raises inside replay is kept as internal_error; the rows after it are still replayed."""
+    strict = _client(env, max_backfill_days=1)
+    for path in ("gates", "waterers", "feeders"):
+        post(strict, envelope(path, payload=payload_for(path, ts_ms=now_ms() - 3 * 86400_000)))
+    real_accept = pipeline.accept
+
+    def flaky(store, settings, stream, decoded):
+        if decoded["device_path"] == "gates":
+            raise OverflowError("date value out of range")
+        return real_accept(store, settings, stream, decoded)
+
+    monkeypatch.setattr(pipeline, "accept", flaky)
+    assert main(["deadletters", "replay", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["accepted"] == 2 and report["still_rejected"] == {"internal_error": 1}

@@ -87,3 +87,15 @@ def test_a_refused_value_is_a_dead_letter_with_reason_unstorable(ingest_url, mon
     monkeypatch.setattr(app.extensions["sdiot_store"], "insert_message", refuse)
     response = post(app.test_client(), envelope())
     assert response.status_code == 422 and response.json["reason"] == "unstorable"
+
+
+def test_an_unexpected_error_on_one_row_does_not_fail_the_others():
+    """Any error other than an outage is isolated row by row (e.g. a value the driver cannot encode)."""
+    def write(items):
+        if "bad" in items:
+            raise UnicodeEncodeError("utf-8", "\udc80", 0, 1, "surrogates not allowed")
+        return [f"ok:{item}" for item in items]
+
+    results = _run_concurrently(GroupCommitter(write), ["a", "bad", "b"])
+    assert isinstance(results.pop("bad"), UnicodeEncodeError)
+    assert results == {"a": "ok:a", "b": "ok:b"}

@@ -201,3 +201,42 @@ def test_outbox_over_its_limit_answers_503(ingest_url):
     assert post(client, envelope("gates")).status_code == 200
     response = post(client, envelope("waterers"))
     assert response.status_code == 503 and "outbox" in response.json["detail"]
+
+
+@pytest.mark.parametrize("reason,body", [
+    ("payload_invalid_characters", lambda: json.dumps(envelope(payload=_payload(animal_id="COW\udc80"))).encode()),
+    ("invalid_json", lambda: json.dumps(envelope()).encode().replace(b"COW-17", b"COW\xed\xb2\x80")),
+    ("invalid_topic", lambda: json.dumps(_mutate(envelope(), kind="\u0000")).encode()),
+    ("invalid_topic", lambda: json.dumps(_mutate(envelope(), topic="dairy/\udc80/x")).encode()),
+], ids=["surrogate-in-payload", "invalid-utf8-bytes", "nul-in-kind", "surrogate-in-topic"])
+def test_unstorable_characters_still_end_as_dead_letters(client, ingest_url, reason, body):
+    """NUL and lone surrogates anywhere in the body are a 422 with a kept body, never a 503 loop."""
+    response = post(client, body())
+    assert response.status_code == 422, response.json
+    assert response.json["reason"] == reason
+    assert rows(ingest_url, "SELECT count(*) FROM dead_letter") == [(1,)]
+
+
+def test_seq_written_as_a_float_keys_like_the_integer(client):
+    """seq 5 and seq 5.0 are the same reading (the schema's integer admits both)."""
+    p = payload_for("waterers", seq=5)
+    assert post(client, envelope("waterers", payload=p)).json["status"] == "accepted"
+    assert post(client, envelope("waterers", payload=json.dumps(p).replace('"seq": 5', '"seq": 5.0'))
+                ).json["status"] == "duplicate"
+
+
+def test_sub_microsecond_readings_stay_distinct(client):
+    """Nanosecond clocks: two readings 0.5 µs apart are two readings, not a duplicate."""
+    base = payload_for("environmental")
+    first = dict(base, timestamp="2026-11-27T10:00:00.123456001Z")
+    second = dict(base, timestamp="2026-11-27T10:00:00.123456999Z")
+    assert post(client, envelope("environmental", payload=first)).json["status"] == "accepted"
+    assert post(client, envelope("environmental", payload=second)).json["status"] == "accepted"
+
+
+@pytest.mark.parametrize("timestamp", ["2026-06-30T23:59:60Z", "9999-12-31T23:59:59-01:00"])
+def test_unrepresentable_device_times_are_a_precise_rejection(client, timestamp):
+    """A leap second or an instant past year 9999 is a schema_violation naming the field, not a bug."""
+    response = post(client, envelope(payload=_payload(timestamp=timestamp)))
+    assert response.status_code == 422 and response.json["reason"] in ("schema_violation", "timestamp_in_future")
+    assert response.json["reason"] != "internal_error"

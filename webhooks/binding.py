@@ -3,6 +3,7 @@
 The steps run in the order the contract reads (envelope → topic → identity → payload → schema →
 clock) and each failure is a ``Rejected`` with the most precise reason available.
 """
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -12,6 +13,7 @@ from webhooks.envelope import STREAM_KIND, STREAMS, clean
 from webhooks.errors import Rejected
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_FRACTION = re.compile(r"T\d\d:\d\d:\d\d\.(\d+)")
 
 
 @dataclass(frozen=True)
@@ -48,16 +50,27 @@ def ms_to_datetime(value, name):
 
 def parse_device_time(text):
     """An aware UTC datetime from an RFC 3339 string the schema already accepted."""
-    ts = datetime.fromisoformat(text.replace("z", "Z").replace("Z", "+00:00"))
-    if ts.tzinfo is None:  # the date-time format requires an offset; keep the guard anyway
-        raise Rejected("schema_violation", "$.timestamp: no UTC offset")
-    return ts.astimezone(timezone.utc)
+    try:
+        ts = datetime.fromisoformat(text.replace("z", "Z").replace("Z", "+00:00"))
+        if ts.tzinfo is None:  # the date-time format requires an offset; keep the guard anyway
+            raise ValueError("no UTC offset")
+        return ts.astimezone(timezone.utc)
+    except (ValueError, OverflowError) as exc:  # a leap second, or an offset past year 9999
+        raise Rejected("schema_violation", f"$.timestamp: {text!r} is not a representable instant ({exc})") from None
+
+
+def _sub_microsecond(text):
+    """Digits of the device's fraction beyond microseconds (kept in the key: distinct readings)."""
+    match = _FRACTION.search(text)
+    return match.group(1)[6:].rstrip("0") if match else ""
 
 
 def message_key(device_id, kind, device_ts, payload):
     """The dedup key (contract 3): device, kind, device time, sequence; alert type for alerts."""
     seq = payload.get("seq")
-    parts = [device_id, kind, device_ts.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), "-" if seq is None else str(seq)]
+    instant = device_ts.strftime("%Y-%m-%dT%H:%M:%S.%f") + _sub_microsecond(payload["timestamp"]) + "Z"
+    # int(): the schema's "integer" also admits 5.0, which must key like 5
+    parts = [device_id, kind, instant, "-" if seq is None else str(int(seq))]
     if kind == "alerts":
         parts.append(payload["alert_type"])
     return "/".join(parts)

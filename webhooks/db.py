@@ -4,6 +4,7 @@
 ``sqlite:////absolute/path`` to the standard library. Nothing here pools: the store and the
 migration runner decide how long a connection lives.
 """
+import re
 import sqlite3
 from dataclasses import dataclass
 
@@ -28,7 +29,8 @@ class DatabaseURL:
 
 
 def redact(url):
-    """The URL with any password masked, for logs and error messages."""
+    """The URL with any password masked (userinfo or ``?password=``), for logs and error messages."""
+    url = re.sub(r"([?&]password=)[^&]*", r"\1***", url)
     if "@" not in url or "://" not in url:
         return url
     scheme, rest = url.split("://", 1)

@@ -34,21 +34,33 @@ def replay(store, settings, reason=None, since=None, limit=100_000):
             report.skipped_truncated += 1
             continue
         try:
-            result = pipeline.accept(store, settings, row["stream"], json.loads(row["body"]))
-        except (ValueError, RecursionError) as exc:
-            outcome = Rejected("invalid_json", str(exc)[:300])
-        except Rejected as exc:
-            outcome = exc
+            outcome = _replay_one(store, settings, row)
         except (Unavailable, StoreUnavailable) as exc:
             report.stopped = str(exc)
             break
-        else:
-            store.mark_dead_letter_replayed(row["id"])
-            if result["status"] == "duplicate":
-                report.duplicate += 1
-            else:
-                report.accepted += 1
+        if isinstance(outcome, Rejected):
+            store.mark_dead_letter_retried(row["id"], outcome.reason, outcome.detail)
+            report.still_rejected[outcome.reason] += 1
             continue
-        store.mark_dead_letter_retried(row["id"], outcome.reason, outcome.detail)
-        report.still_rejected[outcome.reason] += 1
+        store.mark_dead_letter_replayed(row["id"])
+        if outcome["status"] == "duplicate":
+            report.duplicate += 1
+        else:
+            report.accepted += 1
     return report
+
+
+def _replay_one(store, settings, row):
+    """The accept result, or the Rejected it now gets; raises only when the store is unavailable."""
+    try:
+        decoded = json.loads(row["body"])
+    except (ValueError, RecursionError) as exc:
+        return Rejected("invalid_json", str(exc)[:300])
+    try:
+        return pipeline.accept(store, settings, row["stream"], decoded)
+    except Rejected as exc:
+        return exc
+    except (Unavailable, StoreUnavailable):
+        raise
+    except Exception as exc:  # noqa: BLE001 - one bad row must not stop the rest
+        return Rejected("internal_error", f"{type(exc).__name__}: {exc}"[:300])

@@ -48,10 +48,7 @@ def _handle(stream):
             _dead_letter(store, settings, stream, "body_too_large",
                          f"over {settings.max_body_bytes} bytes", body, truncated=True)
             raise TooLarge("body_too_large", f"the body is over {settings.max_body_bytes} bytes")
-        try:
-            decoded = json.loads(body)
-        except (ValueError, RecursionError) as exc:
-            raise Rejected("invalid_json", str(exc)[:300]) from None
+        decoded = pipeline.decode_body(body)
         result = pipeline.accept(store, settings, stream, decoded)
         # json.dumps straight into a Response: jsonify's provider costs more than the rest of the answer
         return Response(json.dumps(result), mimetype="application/json"), result["status"]
@@ -91,11 +88,16 @@ def _reject(store, settings, stream, exc, body):
     return (jsonify(payload), 422), "rejected"
 
 
+def _storable(text):
+    """Text any database takes: no NUL, no lone surrogate (either makes the insert itself fail)."""
+    return text.encode("utf-8", errors="backslashreplace").decode("utf-8").replace("\x00", "\\u0000")
+
+
 def _dead_letter(store, settings, stream, reason, detail, body, truncated=False):
     limit = settings.dead_letter_body_bytes
     text = body[:limit].decode("utf-8", errors="backslashreplace").replace("\x00", "\\u0000")
-    hints = _hints(body)
-    return store.insert_dead_letter(stream, reason, detail, text, truncated or len(body) > limit, **hints)
+    hints = {k: _storable(v) for k, v in _hints(body).items()}
+    return store.insert_dead_letter(stream, reason, _storable(detail), text, truncated or len(body) > limit, **hints)
 
 
 def _hints(body):
@@ -106,7 +108,7 @@ def _hints(body):
         return {}
     if not isinstance(decoded, dict):
         return {}
-    return {k: str(decoded[k])[:256].replace("\x00", "") for k in ("msg_id", "device_id", "topic")
+    return {k: str(decoded[k])[:256] for k in ("msg_id", "device_id", "topic")
             if isinstance(decoded.get(k), (str, int))}
 
 

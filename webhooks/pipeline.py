@@ -3,10 +3,21 @@
 ``accept`` binds the body for its stream and stores it; it returns the answer's JSON fields or
 raises ``Rejected`` (keep as a dead letter), ``Unavailable`` / ``StoreUnavailable`` (retry later).
 """
+import json
+
 from webhooks.binding import bind
 from webhooks.errors import Rejected, Unavailable
 from webhooks.presence import bind_presence
 from webhooks.store import StoreRejected
+
+
+def decode_body(body):
+    """The request body as JSON. Strict UTF-8 first: json.loads(bytes) would let invalid bytes
+    through as lone surrogates, which no database can store."""
+    try:
+        return json.loads(body.decode("utf-8"))
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
+        raise Rejected("invalid_json", str(exc)[:300]) from None
 
 
 def accept(store, settings, stream, decoded):

@@ -68,6 +68,10 @@ def parse_payload(text, max_depth):
     if "\\u" in text and _BAD_ESCAPE.search(text) or "\x00" in text:
         raise Rejected("payload_invalid_characters", "NUL or an unpaired surrogate escape in the payload")
     try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate that arrived as a character, not an escape
+        raise Rejected("payload_invalid_characters", "an unpaired surrogate character in the payload") from None
+    try:
         payload = json.loads(text)
     except RecursionError:
         raise Rejected("payload_too_deep", f"nesting deeper than {max_depth} levels") from None

@@ -13,7 +13,7 @@ from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 
 from webhooks import metrics
-from webhooks.store import StoreRejected, StoreUnavailable
+from webhooks.store import StoreUnavailable
 
 
 _STOP = object()
@@ -83,17 +83,20 @@ class GroupCommitter:
         items = [item for item, _ in batch]
         try:
             results = self._write_batch(items)
-        except StoreRejected:
-            if len(batch) > 1:  # one bad row must not fail its neighbours: write each alone
+        except StoreUnavailable as exc:  # the database, not a message: everyone retries
+            for _, future in batch:
+                future.set_exception(exc)
+            return
+        except BaseException as exc:  # noqa: BLE001 - every waiter must be woken, whatever happened
+            if len(batch) > 1:  # one bad message must not fail its neighbours: write each alone
                 for entry in batch:
                     self._commit([entry])
                 return
-            batch[0][1].set_exception(StoreRejected("the database refused this message"))
+            batch[0][1].set_exception(exc if isinstance(exc, Exception) else StoreUnavailable(repr(exc)))
             return
-        except BaseException as exc:  # noqa: BLE001 - every waiter must be woken, whatever happened
-            for _, future in batch:
-                future.set_exception(exc if isinstance(exc, Exception) else StoreUnavailable(repr(exc)))
-            return
-        metrics.COMMIT_BATCH.observe(len(batch))
         for (_, future), result in zip(batch, results):
             future.set_result(result)
+        try:
+            metrics.COMMIT_BATCH.observe(len(batch))
+        except Exception:  # noqa: BLE001 - a metrics hiccup must not kill the writer
+            pass

@@ -56,7 +56,11 @@ class PostgresStore(SQLStore):
                         min_size=1,
                         max_size=self.pool_size,
                         timeout=self.pool_timeout,
-                        kwargs={"autocommit": True, "connect_timeout": 5},
+                        # Dead connections must fail fast (503, EMQX retries), not hang a request:
+                        # a statement timeout and TCP keepalives bound how long a silent peer costs.
+                        kwargs={"autocommit": True, "connect_timeout": 5, "keepalives": 1, "keepalives_idle": 10,
+                                "keepalives_interval": 5, "keepalives_count": 3, "tcp_user_timeout": 15000,
+                                "options": "-c statement_timeout=10000"},
                         open=False,
                         name="sdiot-ingest",
                     )
@@ -101,6 +105,8 @@ class PostgresStore(SQLStore):
             raise StoreUnavailable(f"no database connection within {self.pool_timeout}s") from exc
         except (psycopg.errors.DataError, psycopg.errors.IntegrityError) as exc:
             raise StoreRejected(str(exc).splitlines()[0]) from exc
+        except (UnicodeError, ValueError) as exc:  # a value psycopg cannot even encode
+            raise StoreRejected(f"{type(exc).__name__}: {exc}"[:300]) from exc
         except psycopg.Error as exc:
             raise StoreUnavailable(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc
 
