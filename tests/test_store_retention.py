@@ -60,3 +60,41 @@ def test_sqlite_deletes_old_delivered_rows_only(ingest_sqlite_url, capsys):
     assert "rows deleted 1" in capsys.readouterr().out
     assert [r[0] for r in conn.execute("SELECT message_key FROM message")] == ["b"]
     conn.close()
+
+
+def test_maintenance_beside_live_queries_neither_deadlocks_nor_fails_them(ingest_pg_url):
+    """Dropping partitions locks parent before partition, as ingest does: no deadlock either way."""
+    import threading
+
+    import psycopg
+
+    now = datetime.now(timezone.utc)
+    conn = connect(ingest_pg_url)
+    for days in range(40, 44):
+        day = (now - timedelta(days=days)).date()
+        lo = datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+        conn.execute(f"CREATE TABLE message_{day:%Y%m%d} PARTITION OF message FOR VALUES FROM ('{lo.isoformat()}') "
+                     f"TO ('{(lo + timedelta(days=1)).isoformat()}')")
+        _insert(conn, f"k{days}", lo + timedelta(hours=1), "delivered")
+    conn.close()
+    errors, stop = [], threading.Event()
+
+    def query():
+        with psycopg.connect(ingest_pg_url, autocommit=True) as c:
+            while not stop.is_set():
+                try:
+                    c.execute("SELECT count(*) FROM message WHERE state = 'pending'").fetchone()
+                except psycopg.Error as exc:
+                    errors.append(exc)
+
+    threads = [threading.Thread(target=query) for _ in range(4)]
+    for t in threads:
+        t.start()
+    try:
+        report = maintain(ingest_pg_url, retention_days=30)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(timeout=30)
+    assert report.errors == [] and len(report.partitions_dropped) == 4
+    assert errors == []

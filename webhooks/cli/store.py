@@ -4,6 +4,7 @@ Run it daily (a Kubernetes CronJob or a cron line); it is idempotent and safe be
 """
 import json
 import os
+import sys
 from dataclasses import asdict
 
 from webhooks.config import DEFAULT_DATABASE_URL
@@ -33,4 +34,6 @@ def run(args):
               f"{report.rows_deleted}; dead letters deleted {report.dead_letters_deleted}")
         for name in report.partitions_kept_undelivered:
             print(f"  kept {name}: it still holds pending or failed rows (see `sdiot outbox list`)")
-    return 0
+    for error in report.errors:
+        print(f"sdiot store maintain: {error}", file=sys.stderr)
+    return 1 if report.errors else 0

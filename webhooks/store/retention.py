@@ -9,6 +9,8 @@ operator acts. Partitions for the coming days are created first, so inserts neve
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
+import psycopg
+
 from webhooks.db import connect
 
 
@@ -19,6 +21,7 @@ class RetentionReport:
     partitions_kept_undelivered: list = field(default_factory=list)
     rows_deleted: int = 0
     dead_letters_deleted: int = 0
+    errors: list = field(default_factory=list)
 
 
 def maintain(url, retention_days=30, days_ahead=7, now=None):
@@ -35,7 +38,10 @@ def maintain(url, retention_days=30, days_ahead=7, now=None):
 
 def _postgres(conn, cutoff, days_ahead):
     report = RetentionReport()
-    report.partitions_created = conn.execute("SELECT sdiot_ensure_partitions(%s)", (days_ahead,)).fetchone()[0]
+    try:  # creating and dropping are independent: one failing must not stop the other
+        report.partitions_created = conn.execute("SELECT sdiot_ensure_partitions(%s)", (days_ahead,)).fetchone()[0]
+    except psycopg.Error as exc:
+        report.errors.append(f"creating partitions: {str(exc).splitlines()[0]}")
     parts = conn.execute(
         "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
         "JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'message' AND c.relname ~ '^message_[0-9]{8}$' "
@@ -45,21 +51,32 @@ def _postgres(conn, cutoff, days_ahead):
         day = datetime.strptime(name[len("message_"):], "%Y%m%d").replace(tzinfo=timezone.utc)
         if day + timedelta(days=1) > cutoff:
             continue
-        with conn.transaction():
-            # The lock keeps a forwarder from changing a row between the check and the drop.
-            conn.execute(f'LOCK TABLE "{name}" IN ACCESS EXCLUSIVE MODE')
-            undelivered = conn.execute(f"SELECT EXISTS (SELECT 1 FROM \"{name}\" WHERE state <> 'delivered')").fetchone()[0]
-            if undelivered:
-                report.partitions_kept_undelivered.append(name)
-                continue
-            conn.execute(f'ALTER TABLE message DETACH PARTITION "{name}"')
-            conn.execute(f'DROP TABLE "{name}"')
-            report.partitions_dropped.append(name)
+        try:
+            _drop_if_delivered(conn, name, report)
+        except psycopg.errors.LockNotAvailable:
+            report.errors.append(f"{name}: busy (lock timeout); the next run retries")
     report.rows_deleted = conn.execute(
         "DELETE FROM message_default WHERE device_ts < %s AND state = 'delivered'", (cutoff,)).rowcount
     report.dead_letters_deleted = conn.execute(
         "DELETE FROM dead_letter WHERE state <> 'new' AND received_at < %s", (cutoff,)).rowcount
     return report
+
+
+def _drop_if_delivered(conn, name, report):
+    with conn.transaction():
+        # Parent before partition, the order ingest's statements lock them in (the reverse
+        # deadlocks with them); a short lock_timeout gives way to ingest rather than stall it.
+        conn.execute("SET LOCAL lock_timeout = '2s'")
+        conn.execute(f'LOCK TABLE message, "{name}" IN ACCESS EXCLUSIVE MODE')
+        undelivered = conn.execute(
+            f"SELECT EXISTS (SELECT 1 FROM \"{name}\" WHERE state = 'pending')"
+            f" OR EXISTS (SELECT 1 FROM \"{name}\" WHERE state = 'failed')").fetchone()[0]
+        if undelivered:
+            report.partitions_kept_undelivered.append(name)
+            return
+        conn.execute(f'ALTER TABLE message DETACH PARTITION "{name}"')
+        conn.execute(f'DROP TABLE "{name}"')
+        report.partitions_dropped.append(name)
 
 
 def _sqlite(conn, cutoff):
