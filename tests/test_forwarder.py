@@ -285,3 +285,34 @@ def test_coalesced_status_reports_keep_what_the_older_ones_said(ingest_url, db, 
     values = sim.devices["TS001"]["values"]
     assert (values["firmware_version"], values["error_code"], values["battery_level"]) == ("2.0.1", "E42", 61)
     assert values["last_status_msg_id"] == later["msg_id"]
+
+
+def test_a_slow_odoo_does_not_outlive_the_lease(ingest_pg_url):
+    """Calls slower than half the lease: the worker renews it, so no peer can claim the rows meanwhile."""
+    t0 = datetime.now(timezone.utc) - timedelta(minutes=5)
+    rows = [sample.reading(device_id="TS001", at=t0 + timedelta(seconds=i), seq=i) for i in range(3)]
+    rows += [sample.reading(device_id="TS002", at=t0 + timedelta(seconds=9), kind="status", seq=9)]
+    db = connect(ingest_pg_url)
+    try:
+        sample.insert(db, rows)
+    finally:
+        db.close()
+    with simodoo.SimOdoo(version=19, service_ms=700) as odoo:
+        slow = worker(ingest_pg_url, client_for(odoo), lease_seconds=1.0)
+        peer = worker(ingest_pg_url, client_for(odoo), lease_seconds=1.0)
+        claimed_by_peer = []
+        real_ingest = slow.client.ingest
+
+        def ingest_then_peer_tries(model, values):
+            answer = real_ingest(model, values)  # 0.7 s: past half the lease after the first call
+            claimed_by_peer.extend(peer.outbox.claim("message", 50, 1.0, peer.worker_id))
+            return answer
+
+        slow.client.ingest = ingest_then_peer_tries
+        try:
+            stats, _ = slow.run_once()
+        finally:
+            slow.close()
+            peer.close()
+        assert stats.delivered == 4 and claimed_by_peer == []
+        assert len(odoo.calls) == 2  # one per model, none repeated by a peer

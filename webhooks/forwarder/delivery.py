@@ -44,8 +44,10 @@ def _is_odoo_error(exc):
     return any(c.__name__ == "OdooError" for c in type(exc).__mro__)
 
 
-def deliver(client, rows):
-    """Deliver claimed rows (both tables); returns a Result covering every row exactly once."""
+def deliver(client, rows, before_call=None):
+    """Deliver claimed rows (both tables); returns a Result covering every row exactly once.
+
+    ``before_call()`` runs before each Odoo call (the worker renews its lease there)."""
     from odoo_connector.mapping import to_odoo_values
 
     result = Result()
@@ -67,13 +69,23 @@ def deliver(client, rows):
         if result.retry_error is not None:
             result.retry.extend(r for r, _ in pairs)
             continue
-        _send(result, model, pairs, lambda vals, m=model: client.ingest(m, vals))
+        _send(result, model, pairs, _calling(before_call, lambda vals, m=model: client.ingest(m, vals)))
     if devices:
-        _deliver_devices(client, devices, result)
+        _deliver_devices(client, devices, result, before_call)
     return result
 
 
-def _deliver_devices(client, rows, result):
+def _calling(before_call, call):
+    if before_call is None:
+        return call
+
+    def wrapped(values):
+        before_call()
+        return call(values)
+    return wrapped
+
+
+def _deliver_devices(client, rows, result, before_call=None):
     pairs = []
     for group in coalesce(rows):
         try:
@@ -84,7 +96,8 @@ def _deliver_devices(client, rows, result):
         result.retry.extend(r for g, _ in pairs for r in g.rows)
         return
     sub = Result()
-    _send(sub, DEVICE_MODEL, pairs, lambda vals: client.ingest(DEVICE_MODEL, vals), method=DEVICE_METHOD)
+    _send(sub, DEVICE_MODEL, pairs, _calling(before_call, lambda vals: client.ingest(DEVICE_MODEL, vals)),
+          method=DEVICE_METHOD)
     for group, odoo_id in sub.delivered:
         result.delivered.extend((r, odoo_id) for r in group.rows)
         for r in group.superseded:

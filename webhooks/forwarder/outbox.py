@@ -153,6 +153,12 @@ class Outbox:
                                  "leased_by = NULL"),
                      delay=float(delay_seconds))
 
+    def renew(self, table, rows, lease_seconds, worker_id):
+        """Extend our lease on rows still in flight (a slow Odoo must not let a peer re-send them)."""
+        self._update(table, [(r, None) for r in rows], worker_id,
+                     pg_set="lease_until = now() + make_interval(secs => %(delay)s)",
+                     sqlite_set="lease_until = :until", delay=float(lease_seconds))
+
     def _update(self, table, items, worker_id, pg_set, sqlite_set, delay=0.0):
         if not items:
             return

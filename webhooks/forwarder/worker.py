@@ -71,7 +71,7 @@ class Worker:
             return stats, 0.0
         stats.batches = 1
         metrics.BATCH_SIZE.observe(len(rows))
-        result = deliver(self.client, rows)
+        result = deliver(self.client, rows, before_call=self._lease_keeper(rows))
         for table in TABLES:
             self.outbox.mark_delivered(table, [(r, i) for r, i in result.delivered if r["_table"] == table],
                                        self.worker_id)
@@ -100,6 +100,23 @@ class Worker:
             self.streak.succeeded()
         self.totals.add(stats)
         return stats, delay
+
+    def _lease_keeper(self, rows):
+        """Before each Odoo call: renew the batch's lease once half of it is spent.
+
+        A batch makes one call per model (more when a refusal is bisected) and each may take a read
+        timeout plus retries; without renewal a slow Odoo outlives the lease and a peer re-sends
+        the same rows, doubling the load exactly when Odoo is struggling."""
+        lease = self.options.lease_seconds
+        renewed = [time.monotonic()]
+
+        def keep():
+            if time.monotonic() - renewed[0] < lease / 2:
+                return
+            for table in TABLES:
+                self.outbox.renew(table, [r for r in rows if r["_table"] == table], lease, self.worker_id)
+            renewed[0] = time.monotonic()
+        return keep
 
     # -- loops -----------------------------------------------------------------------------
     def run(self, stop_after=None):
