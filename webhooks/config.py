@@ -18,8 +18,9 @@ class Settings:
     webhook_tokens: tuple = ()
     admin_tokens: tuple = ()
     max_body_bytes: int = 256 * 1024
-    # Bound kept for a dead letter's raw body: enough to diagnose, not enough to fill the disk.
-    dead_letter_body_bytes: int = 64 * 1024
+    # Bound kept for a dead letter's raw body. Equal to the body limit, so every body the tier
+    # reads in full can be replayed; only 413 bodies are kept in part.
+    dead_letter_body_bytes: int = 256 * 1024
     max_clock_skew_seconds: int = 300
     max_backfill_days: int = 30
     max_payload_depth: int = 8
