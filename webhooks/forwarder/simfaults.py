@@ -4,12 +4,16 @@ A fault is called with the request handler before the call runs; it returns True
 answered the request itself. Shapes: odoo/odoo odoo/service/model.py (concurrency retries
 exhausted), odoo/http.py (serialize_exception body); proxies answer with HTML.
 """
+from http import HTTPStatus
+
 SERIALIZATION = ("psycopg2.errors.SerializationFailure", "could not serialize access due to concurrent update\n")
 
 
 def serialization_failure(handler):
-    """A fault: Odoo exhausted its 5 concurrency retries (odoo/odoo:odoo/service/model.py)."""
-    handler.odoo_error(*SERIALIZATION, status=500)
+    """A fault: Odoo exhausted its 5 concurrency retries (odoo/odoo:odoo/service/model.py).
+
+    Odoo's JSON-2 answers this with HTTP 500 (the simulated Odoo's answer, not the tier's)."""
+    handler.odoo_error(*SERIALIZATION, status=HTTPStatus.INTERNAL_SERVER_ERROR)
     return True
 
 
