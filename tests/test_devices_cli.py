@@ -169,3 +169,14 @@ def test_failed_import_leaves_no_secrets_file(auth_url, tmp_path):
     farm.write_text(CSV_HEADER + "farm1,milk_meter,XX001\n")
     assert main(["devices", "import", str(farm), "--out", str(tmp_path / "s.csv")]) == 1
     assert not (tmp_path / "s.csv").exists()
+
+
+def test_a_service_users_secret_can_be_rotated_and_revoked(auth_url, capsys):
+    """A leaked backend secret is handled with the same commands as a device's."""
+    assert main(["devices", "add-backend", "--name", "bridge-f1", "--farm", "farm1", "--json"]) == 0
+    old = json.loads(capsys.readouterr().out)["password"]
+    assert main(["devices", "rotate", "bridge-f1", "--json"]) == 0
+    new = json.loads(capsys.readouterr().out)["password"]
+    assert new != old
+    assert main(["devices", "revoke", "bridge-f1", "--no-kick", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["device"]["state"] == "revoked"

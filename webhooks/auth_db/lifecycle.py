@@ -12,11 +12,13 @@ from webhooks.auth_db.provisioning import get_device
 
 
 def revoke(conn, device_id, emqx, reason="privilegeWithdrawn"):
-    """Deactivate, revoke its certificates, kick; ``emqx`` None skips the kick."""
+    """Deactivate, revoke its certificates, kick; ``emqx`` None skips the kick.
+
+    Any user, not only devices: a leaked backend (service) secret must be revocable the same way."""
     with conn.transaction():
         row = conn.execute(
             "UPDATE mqtt_user SET active = false, revoked_at = COALESCE(revoked_at, now())"
-            " WHERE username = %s AND role = 'device' RETURNING username", (device_id,)).fetchone()
+            " WHERE username = %s RETURNING username", (device_id,)).fetchone()
         if row is None:
             raise DeviceNotFound(f"no device {device_id!r}")
         serials = certs.revoke_for_device(conn, device_id, reason)

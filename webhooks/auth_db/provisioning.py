@@ -148,11 +148,11 @@ def list_devices(conn, farm_id=None, device_type=None, active=None, limit=1000, 
 
 
 def rotate(conn, device_id):
-    """A new secret for an active device; the old one stops working at its next login."""
+    """A new secret for an active user (device or service); the old one stops at its next login."""
     password, digest, salt = _new_hash()
     row = conn.execute(
         "UPDATE mqtt_user SET password_hash = %s, salt = %s, rotated_at = now()"
-        " WHERE username = %s AND role = 'device' AND active RETURNING farm_id, device_type",
+        " WHERE username = %s AND active RETURNING farm_id, device_type",
         (digest, salt, device_id)).fetchone()
     if row is None:
         device = get_device(conn, device_id)  # raises DeviceNotFound
