@@ -1,8 +1,11 @@
 """gunicorn settings for the webhook tier (``gunicorn -c gunicorn.conf.py 'webhooks:create_app()'``).
 
 Every value can be overridden from the environment (``SDIOT_BIND``, ``SDIOT_WORKERS``, …) or the
-command line. Threads, not async: the work per request is short CPU (parse, validate) plus one
-database round trip, and gthread keeps each worker's pool small.
+command line. gevent, not threads: a request is short CPU (parse, validate) and then a wait for
+the commit. With a greenlet per request that wait costs a greenlet switch instead of an OS thread
+sleep and wake-up plus a GIL hand-off, and every request waiting in a worker joins the next group
+commit (webhooks/store/group_commit.py). psycopg sees gevent's patched ``select`` and waits
+cooperatively. ``SDIOT_WORKER_CLASS=gthread`` is still supported (``SDIOT_THREADS`` per worker).
 """
 import os
 import shutil
@@ -11,8 +14,11 @@ import tempfile
 bind = os.environ.get("SDIOT_BIND", "0.0.0.0:8000")
 # One worker per core: the request path is CPU-bound between database round trips.
 workers = int(os.environ.get("SDIOT_WORKERS", os.cpu_count() or 2))
-worker_class = "gthread"
-# Threads hide the database round trip; the per-worker pool (SDIOT_DB_POOL_SIZE) matches them.
+worker_class = os.environ.get("SDIOT_WORKER_CLASS", "gevent")
+# gevent: requests in flight per worker. EMQX's HTTP action opens pool_size connections per node;
+# past this a worker stops accepting and the kernel queues.
+worker_connections = int(os.environ.get("SDIOT_WORKER_CONNECTIONS", 1000))
+# gthread only: threads per worker.
 threads = int(os.environ.get("SDIOT_THREADS", 8))
 # EMQX keeps connections open (keep-alive: timeout=5 by default); stay longer than its side.
 keepalive = int(os.environ.get("SDIOT_KEEPALIVE", 10))

@@ -159,8 +159,10 @@ def run(admin_url, seconds=10, concurrency=32, workers=None, threads=8, out=prin
     warmup = 2000
     bodies = make_bodies(warmup + 9000 * seconds)
     common = {"SDIOT_WORKERS": str(workers), "SDIOT_THREADS": str(threads), "SDIOT_DB_POOL_SIZE": str(threads)}
-    out(f"gunicorn gthread: {workers} workers x {threads} threads; client: {concurrency} keep-alive connections, "
-        f"{seconds}s per run; mix 80% new / 10% duplicate / 10% invalid")
+    worker_class = os.environ.get("SDIOT_WORKER_CLASS", "gevent")
+    per_worker = f"{threads} threads" if worker_class == "gthread" else "a greenlet per request"
+    out(f"gunicorn {worker_class}: {workers} workers, {per_worker} (gunicorn.conf.py, the same for both); "
+        f"client: {concurrency} keep-alive connections, {seconds}s per run; mix 80% new / 10% duplicate / 10% invalid")
     bare = measure("webhooks.bench.bare:create_bare_app()", common, bodies, seconds, concurrency, workers, threads,
                    warmup)
     with scratch_database(admin_url) as url:

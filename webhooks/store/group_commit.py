@@ -9,14 +9,33 @@ is a single message and nothing waits for a timer. The answer still comes only a
 import os
 import queue
 import threading
-from concurrent.futures import Future
-from concurrent.futures import TimeoutError as FutureTimeout
 
 from webhooks import metrics
 from webhooks.store import StoreUnavailable
 
 
 _STOP = object()
+
+
+class _Waiter:
+    """One request's wait for its commit: a lock the writer releases once the answer is set.
+
+    A bare lock is the cheapest thing to block on, under threads and under gevent alike (a
+    ``Future`` builds a condition variable and a waiter list per request)."""
+    __slots__ = ("lock", "result", "error")
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.lock.acquire()
+        self.result = self.error = None
+
+    def set_result(self, result):
+        self.result = result
+        self.lock.release()
+
+    def set_exception(self, error):
+        self.error = error
+        self.lock.release()
 
 
 class GroupCommitter:
@@ -33,13 +52,14 @@ class GroupCommitter:
     def submit(self, item):
         """Block until ``item`` is committed (or refused); returns its result."""
         self._ensure_writer()
-        future = Future()
-        self._queue.put((item, future))
-        try:
-            return future.result(self.timeout)
-        except FutureTimeout:
+        waiter = _Waiter()
+        self._queue.put((item, waiter))
+        if not waiter.lock.acquire(timeout=self.timeout):
             # It may still commit; EMQX's retry then finds it and is answered "duplicate".
-            raise StoreUnavailable(f"commit not confirmed within {self.timeout}s") from None
+            raise StoreUnavailable(f"commit not confirmed within {self.timeout}s")
+        if waiter.error is not None:
+            raise waiter.error
+        return waiter.result
 
     def _ensure_writer(self):
         if self._pid == os.getpid() and self._thread is not None and self._thread.is_alive():
@@ -84,8 +104,8 @@ class GroupCommitter:
         try:
             results = self._write_batch(items)
         except StoreUnavailable as exc:  # the database, not a message: everyone retries
-            for _, future in batch:
-                future.set_exception(exc)
+            for _, waiter in batch:
+                waiter.set_exception(exc)
             return
         except BaseException as exc:  # noqa: BLE001 - every waiter must be woken, whatever happened
             if len(batch) > 1:  # one bad message must not fail its neighbours: write each alone
@@ -94,8 +114,8 @@ class GroupCommitter:
                 return
             batch[0][1].set_exception(exc if isinstance(exc, Exception) else StoreUnavailable(repr(exc)))
             return
-        for (_, future), result in zip(batch, results):
-            future.set_result(result)
+        for (_, waiter), result in zip(batch, results):
+            waiter.set_result(result)
         try:
             metrics.COMMIT_BATCH.observe(len(batch))
         except Exception:  # noqa: BLE001 - a metrics hiccup must not kill the writer

@@ -1,13 +1,15 @@
-"""PostgreSQL store: a per-process pool; accepted messages are written by group commit.
+"""PostgreSQL store: a per-process pool; accepted messages and dead letters are written by group commit.
 
-Concurrent requests' messages go to the database as one ``INSERT … SELECT FROM json_to_recordset(…) ON
-CONFLICT DO NOTHING RETURNING`` in one autocommit round trip (see group_commit.py); the query
-text does not depend on the batch size, so it is prepared once per connection. The pool opens
+What concurrent requests want stored goes to the database as one statement (``INSERT … SELECT FROM
+json_to_recordset(…)`` for messages, ``ON CONFLICT DO NOTHING``, and one for dead letters) in one
+autocommit round trip (see group_commit.py); the query text does not depend on the batch, so it is
+prepared once per connection. The pool opens
 lazily in the process that uses it, so gunicorn workers never share sockets.
 """
 import json
 import os
 import threading
+from dataclasses import dataclass
 
 import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
@@ -17,18 +19,48 @@ from webhooks.store import sql as q
 from webhooks.store.base import SQLStore
 from webhooks.store.group_commit import GroupCommitter
 
-# The batch travels as one JSON text (json.dumps is C; adapting twelve Python lists is not) and
-# is unpacked server-side; the query text is the same for every batch size, so it stays prepared.
-INSERT_MESSAGES = """
-INSERT INTO message (message_key, device_ts, device_id, kind, device_type, farm_id, msg_id, topic,
-                     received_at, stored_at, payload, schema_id, odoo_model, next_attempt_at)
-SELECT k, ts, d, kd, dt, f, m, t, r, %(now)s, p::jsonb, s, o, %(now)s
-FROM json_to_recordset(%(rows)s::json)
-     AS u(k text, ts timestamptz, d text, kd text, dt text, f text, m text, t text, r timestamptz, p text,
-          s text, o text)
-ON CONFLICT DO NOTHING
-RETURNING message_key
+# One statement writes a whole batch: the accepted messages and the rejected bodies (dead letters)
+# that arrived together. Each list travels as one JSON text (json.dumps is C; adapting many Python
+# lists is not) and is unpacked server-side; the text does not depend on the batch, so it stays
+# prepared. Dead-letter ids are drawn in the array's order (WITH ORDINALITY) so each rejected
+# request gets its own id back, whatever order the rows come out in.
+WRITE_BATCH = """
+WITH new_message AS (
+    INSERT INTO message (message_key, device_ts, device_id, kind, device_type, farm_id, msg_id, topic,
+                         received_at, stored_at, payload, schema_id, odoo_model, next_attempt_at)
+    SELECT k, ts, d, kd, dt, f, m, t, r, %(now)s, p::jsonb, s, o, %(now)s
+    FROM json_to_recordset(%(messages)s::json)
+         AS u(k text, ts timestamptz, d text, kd text, dt text, f text, m text, t text, r timestamptz, p text,
+              s text, o text)
+    ON CONFLICT DO NOTHING
+    RETURNING message_key
+), rejected AS MATERIALIZED (
+    SELECT nextval(pg_get_serial_sequence('dead_letter', 'id')) AS id, u.*
+    FROM ROWS FROM (json_to_recordset(%(dead)s::json)
+                    AS (st text, rs text, dt text, b text, tr boolean, m text, d text, t text))
+         WITH ORDINALITY AS u(st, rs, dt, b, tr, m, d, t, n)
+), new_dead_letter AS (
+    INSERT INTO dead_letter (id, stream, reason, detail, body, body_truncated, msg_id, device_id, topic,
+                             received_at)
+    SELECT id, st, rs, dt, b, tr, m, d, t, %(now)s FROM rejected
+)
+SELECT message_key, NULL::bigint, NULL::bigint FROM new_message
+UNION ALL
+SELECT NULL, n, id FROM rejected
 """
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """A rejected body waiting in a group-commit batch."""
+    stream: str
+    reason: str
+    detail: str
+    body: str
+    truncated: bool
+    msg_id: str = None
+    device_id: str = None
+    topic: str = None
 
 
 class PostgresStore(SQLStore):
@@ -36,7 +68,7 @@ class PostgresStore(SQLStore):
 
     def __init__(self, url, pool_size=8, pool_timeout=5.0, group_commit=True, **_options):
         super().__init__()
-        self._committer = GroupCommitter(self._write_messages) if group_commit else None
+        self._committer = GroupCommitter(self._write_batch) if group_commit else None
         self.conninfo = url.target
         self.pool_size = pool_size
         self.pool_timeout = pool_timeout
@@ -73,20 +105,45 @@ class PostgresStore(SQLStore):
             return super().insert_message(m)
         return self._committer.submit(m)
 
-    def _write_messages(self, batch):
-        """One statement for the batch; True for each message that was new, in batch order."""
-        rows = json.dumps([
-            {"k": m.message_key, "ts": m.device_ts.isoformat(), "d": m.device_id, "kd": m.kind, "dt": m.device_type,
-             "f": m.farm_id, "m": m.msg_id, "t": m.topic, "r": m.received_at.isoformat(), "p": m.payload_text,
-             "s": m.schema_id, "o": m.odoo_model}
-            for m in batch
-        ], ensure_ascii=False)
-        params = {"now": q.utcnow(), "rows": rows}
-        inserted = {row[0] for row in self._run(INSERT_MESSAGES, params, fetch="all_tuples")}
-        results = []
-        for m in batch:  # two copies of one key in a batch: the first is new, the second a duplicate
-            results.append(m.message_key in inserted)
-            inserted.discard(m.message_key)
+    def insert_dead_letter(self, stream, reason, detail, body, truncated, msg_id=None, device_id=None, topic=None):
+        if self._committer is None:
+            return super().insert_dead_letter(stream, reason, detail, body, truncated, msg_id, device_id, topic)
+        return self._committer.submit(DeadLetter(stream, reason, detail[:2000], body, truncated, msg_id, device_id,
+                                                 topic))
+
+    def _write_batch(self, batch):
+        """One statement for the batch. Per item, in order: for a message True if it was new, for a
+        dead letter its id."""
+        messages = [m for m in batch if not isinstance(m, DeadLetter)]
+        dead = [d for d in batch if isinstance(d, DeadLetter)]
+        params = {
+            "now": q.utcnow(),
+            "messages": json.dumps([
+                {"k": m.message_key, "ts": m.device_ts.isoformat(), "d": m.device_id, "kd": m.kind,
+                 "dt": m.device_type, "f": m.farm_id, "m": m.msg_id, "t": m.topic, "r": m.received_at.isoformat(),
+                 "p": m.payload_text, "s": m.schema_id, "o": m.odoo_model}
+                for m in messages
+            ], ensure_ascii=False),
+            "dead": json.dumps([
+                {"st": d.stream, "rs": d.reason, "dt": d.detail, "b": d.body, "tr": d.truncated, "m": d.msg_id,
+                 "d": d.device_id, "t": d.topic}
+                for d in dead
+            ], ensure_ascii=False),
+        }
+        inserted, dead_ids = set(), {}
+        for key, n, dead_id in self._run(WRITE_BATCH, params, fetch="all_tuples"):
+            if key is not None:
+                inserted.add(key)
+            else:
+                dead_ids[n] = dead_id
+        results, dead_n = [], 0
+        for item in batch:
+            if isinstance(item, DeadLetter):
+                dead_n += 1
+                results.append(dead_ids[dead_n])
+            else:  # two copies of one key in a batch: the first is new, the second a duplicate
+                results.append(item.message_key in inserted)
+                inserted.discard(item.message_key)
         return results
 
     def _run(self, sql, params=(), fetch="one"):
