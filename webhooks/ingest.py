@@ -36,7 +36,7 @@ def ingest(stream):
 def _handle(stream):
     settings = current_app.config["SDIOT"]
     store = current_app.extensions["sdiot_store"]
-    body = b""
+    body, decoded = b"", None
     try:
         if not auth_tokens.valid(request.headers.get("Authorization"), settings.webhook_tokens):
             raise Unauthorized("unauthorized", "missing or unknown bearer token")
@@ -53,7 +53,7 @@ def _handle(stream):
         # json.dumps straight into a Response: jsonify's provider costs more than the rest of the answer
         return Response(json.dumps(result), mimetype="application/json"), result["status"]
     except Rejected as exc:
-        return _reject(store, settings, stream, exc, body)
+        return _reject(store, settings, stream, exc, body, decoded)
     except Unauthorized as exc:
         return (jsonify(status="unauthorized", detail=exc.detail), 401), "unauthorized"
     except TooLarge as exc:
@@ -77,15 +77,15 @@ def _read_body(limit):
     return data, False
 
 
-def _reject(store, settings, stream, exc, body):
+def _reject(store, settings, stream, exc, body, decoded=None):
     metrics.REJECTED.labels(stream, exc.reason).inc()
     try:
-        dead_letter_id = _dead_letter(store, settings, stream, exc.reason, exc.detail, body)
+        dead_letter_id = _dead_letter(store, settings, stream, exc.reason, exc.detail, body, decoded=decoded)
     except Exception as store_exc:  # cannot keep it: make EMQX hold on to it instead
         log.warning("dead letter for %s not stored (%s); answering 503", stream, store_exc)
         return _unavailable(settings, "could not store the rejected body"), "unavailable"
     payload = dict(status="rejected", reason=exc.reason, detail=exc.detail, dead_letter_id=dead_letter_id)
-    return (jsonify(payload), 422), "rejected"
+    return (Response(json.dumps(payload), status=422, mimetype="application/json")), "rejected"
 
 
 def _storable(text):
@@ -93,19 +93,20 @@ def _storable(text):
     return text.encode("utf-8", errors="backslashreplace").decode("utf-8").replace("\x00", "\\u0000")
 
 
-def _dead_letter(store, settings, stream, reason, detail, body, truncated=False):
+def _dead_letter(store, settings, stream, reason, detail, body, truncated=False, decoded=None):
     limit = settings.dead_letter_body_bytes
     text = body[:limit].decode("utf-8", errors="backslashreplace").replace("\x00", "\\u0000")
-    hints = {k: _storable(v) for k, v in _hints(body).items()}
+    hints = {k: _storable(v) for k, v in _hints(body, decoded).items()}
     return store.insert_dead_letter(stream, reason, _storable(detail), text, truncated or len(body) > limit, **hints)
 
 
-def _hints(body):
+def _hints(body, decoded=None):
     """msg_id, device_id and topic if the body is a JSON object carrying them (for search)."""
-    try:
-        decoded = json.loads(body)
-    except (ValueError, RecursionError):
-        return {}
+    if decoded is None:  # not parsed yet (or not parsable as strict UTF-8 JSON): try once more
+        try:
+            decoded = json.loads(body)
+        except (ValueError, RecursionError):
+            return {}
     if not isinstance(decoded, dict):
         return {}
     return {k: str(decoded[k])[:256] for k in ("msg_id", "device_id", "topic")

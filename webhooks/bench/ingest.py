@@ -1,7 +1,8 @@
 """``sdiot bench ingest``: the tier under gunicorn on PostgreSQL vs a bare Flask ceiling, same run.
 
-Both servers run with the same gunicorn settings and are driven by the same client over
-loopback with the same request mix (valid, duplicate, invalid). The tier's figures are only
+All servers run with the same gunicorn settings and are driven by the same client over loopback
+with the same request mix (valid, duplicate, invalid): the bare ceiling, the floor (Flask, the
+exporter and a 200 JSON answer, no work; see bare.py), then the tier. The tier's figures are only
 worth something next to the ceiling measured on this machine a minute earlier, so the last
 line is the ratio.
 """
@@ -154,17 +155,18 @@ def measure(app, env, bodies, seconds, concurrency, workers, threads, warmup):
     return result
 
 
-def run(admin_url, seconds=10, concurrency=32, workers=None, threads=8, out=print):
+def run(admin_url, seconds=10, concurrency=32, workers=None, threads=8, out=print, warmup=2000):
     workers = workers or os.cpu_count() or 2
-    warmup = 2000
     bodies = make_bodies(warmup + 9000 * seconds)
     common = {"SDIOT_WORKERS": str(workers), "SDIOT_THREADS": str(threads), "SDIOT_DB_POOL_SIZE": str(threads)}
     worker_class = os.environ.get("SDIOT_WORKER_CLASS", "gevent")
     per_worker = f"{threads} threads" if worker_class == "gthread" else "a greenlet per request"
-    out(f"gunicorn {worker_class}: {workers} workers, {per_worker} (gunicorn.conf.py, the same for both); "
+    out(f"gunicorn {worker_class}: {workers} workers, {per_worker} (gunicorn.conf.py, the same for all three); "
         f"client: {concurrency} keep-alive connections, {seconds}s per run; mix 80% new / 10% duplicate / 10% invalid")
     bare = measure("webhooks.bench.bare:create_bare_app()", common, bodies, seconds, concurrency, workers, threads,
                    warmup)
+    floor = measure("webhooks.bench.bare:create_floor_app()", common, bodies, seconds, concurrency, workers, threads,
+                    warmup)
     with scratch_database(admin_url) as url:
         env = {**common, "SDIOT_DATABASE_URL": url, "SDIOT_WEBHOOK_TOKENS": TOKEN}
         tier = measure("webhooks:create_app()", env, bodies, seconds, concurrency, workers, threads, warmup)
@@ -173,12 +175,16 @@ def run(admin_url, seconds=10, concurrency=32, workers=None, threads=8, out=prin
             dead = conn.execute("SELECT count(*) FROM dead_letter").fetchone()[0]
     accepted = tier.statuses[200]
     out(f"{'run':6} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6} {'cpu us/req: app':>15} {'db':>5}  statuses")
-    for name, r in (("bare", bare), ("tier", tier)):
+    for name, r in (("bare", bare), ("floor", floor), ("tier", tier)):
         out(f"{name:6} {r.rate:7.0f} {r.percentile(50) * 1000:7.2f} {r.percentile(99) * 1000:7.2f} "
             f"{r.errors + sum(v for k, v in r.statuses.items() if k >= 500):6} {r.cpu_app_us:15.0f} "
             f"{r.cpu_db_us:5.0f}  {dict(sorted(r.statuses.items()))}")
     out(f"tier: {accepted / tier.seconds:.0f} msg/s answered 200 (accepted or duplicate); rows stored {stored}, "
         f"dead letters {dead} (warm-up included)")
     ratio = tier.rate / bare.rate if bare.rate else 0.0
+    floor_ratio = floor.rate / bare.rate if bare.rate else 0.0
+    out(f"floor/bare: {floor_ratio:.2f} (Flask + prometheus-flask-exporter + a 200 JSON answer, no work: "
+        f"the most any tier on this stack can reach); tier/floor: {tier.rate / floor.rate if floor.rate else 0.0:.2f}")
     out(f"ratio tier/bare: {ratio:.2f}")
-    return {"bare": bare, "tier": tier, "ratio": ratio, "stored": stored, "dead_letters": dead}
+    return {"bare": bare, "floor": floor, "tier": tier, "ratio": ratio, "floor_ratio": floor_ratio, "stored": stored,
+            "dead_letters": dead}
