@@ -99,3 +99,72 @@ def test_an_unexpected_error_on_one_row_does_not_fail_the_others():
     results = _run_concurrently(GroupCommitter(write), ["a", "bad", "b"])
     assert isinstance(results.pop("bad"), UnicodeEncodeError)
     assert results == {"a": "ok:a", "b": "ok:b"}
+
+
+def _bound(path, seq):
+    from webhooks import config
+    from webhooks.binding import bind
+    from tests.factories import payload_for
+
+    return bind(envelope(path, payload=payload_for(path, seq=seq)), "telemetry", config.from_env())
+
+
+def test_one_statement_stores_messages_and_dead_letters_and_maps_each_answer(ingest_pg_url):
+    """A mixed batch (as concurrent requests make it): each message learns if it was new, each
+    rejected body gets the id of its own row, in the batch's order."""
+    import psycopg
+
+    from webhooks.store import open_store
+    from webhooks.store.postgres import DeadLetter
+
+    store = open_store(ingest_pg_url, group_commit=True)
+    try:
+        first, second = _bound("gates", 1), _bound("waterers", 2)
+        batch = [DeadLetter("telemetry", "schema_violation", "$.x: bad", '{"a":1}', False, "M1", "GT0001", "t/1"),
+                 first, first,  # the same key twice in one batch: new, then duplicate
+                 DeadLetter("alerts", "invalid_json", "Expecting value", "not json", True),
+                 second]
+        results = store._write_batch(batch)
+        assert results[1:3] == [True, False] and results[4] is True
+        with psycopg.connect(ingest_pg_url) as conn:
+            rows = dict(conn.execute("SELECT id, body FROM dead_letter").fetchall())
+            keys = {r[0] for r in conn.execute("SELECT message_key FROM message")}
+        assert rows == {results[0]: '{"a":1}', results[3]: "not json"}
+        assert keys == {first.message_key, second.message_key}
+        assert store._write_batch([first, DeadLetter("status", "x", "y", "z", False)])[0] is False
+    finally:
+        store.close()
+
+
+def test_concurrent_rejects_and_accepts_through_the_app_each_get_their_own_answer(ingest_pg_url):
+    """Through the views and the committer's writer: every 422 names the dead letter holding its body."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import psycopg
+
+    from tests.factories import payload_for
+
+    app = create_app({"database_url": ingest_pg_url, "webhook_tokens": (TOKEN,)})
+    bodies = []
+    for i in range(24):
+        payload = payload_for("gates", seq=i)
+        if i % 3 == 0:
+            payload["timestamp"] = f"not-a-time-{i}"
+        bodies.append(envelope("gates", payload=payload))
+
+    def send(body):
+        with app.test_client() as client:
+            return post(client, body)
+
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(send, bodies))
+        with psycopg.connect(ingest_pg_url) as conn:
+            kept = dict(conn.execute("SELECT id, body FROM dead_letter").fetchall())
+        for i, answer in enumerate(answers):
+            if i % 3 == 0:
+                assert answer.status_code == 422 and f"not-a-time-{i}" in kept[answer.json["dead_letter_id"]]
+            else:
+                assert answer.status_code == 200 and answer.json["status"] == "accepted"
+    finally:
+        app.extensions["sdiot_store"].close()
