@@ -132,6 +132,11 @@ def test_one_statement_stores_messages_and_dead_letters_and_maps_each_answer(ing
         assert rows == {results[0]: '{"a":1}', results[3]: "not json"}
         assert keys == {first.message_key, second.message_key}
         assert store._write_batch([first, DeadLetter("status", "x", "y", "z", False)])[0] is False
+        # each half alone runs its own statement
+        only_dead = store._write_batch([DeadLetter("status", "x", "y", "alone", False)])
+        assert store._write_batch([_bound("gates", 3)]) == [True]
+        with psycopg.connect(ingest_pg_url) as conn:
+            assert conn.execute("SELECT body FROM dead_letter WHERE id = %s", only_dead).fetchone() == ("alone",)
     finally:
         store.close()
 
