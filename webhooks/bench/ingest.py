@@ -16,12 +16,12 @@ import sys
 import tempfile
 import time
 import uuid
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import psycopg
 
-from webhooks.bench.loadgen import build_request, run_load
+from webhooks.bench.loadgen import LoadResult, build_request, run_load
 from webhooks.migrations import migrate_up
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -142,34 +142,66 @@ def gunicorn(app, env, workers, threads):
             proc.kill()
 
 
-def measure(app, env, bodies, seconds, concurrency, workers, threads, warmup):
-    """The measured run's LoadResult, with CPU seconds per request of the server and its database."""
-    with gunicorn(app, env, workers, threads) as (port, master):
-        requests = [build_request("127.0.0.1", "/v1/ingest/telemetry", b, TOKEN) for b in bodies]
-        run_load("127.0.0.1", port, requests[:warmup], 60, concurrency)  # warm pools and caches
-        app_pids, db_pids = _server_pids(master, env.get("SDIOT_DATABASE_URL"))
+class Server:
+    """One gunicorn under test, kept running across the measured rounds."""
+
+    def __init__(self, name, app, env, requests):
+        self.name, self.app, self.env, self.requests = name, app, env, requests
+        self.offset = 0  # each request is sent once, whichever round it falls in
+        self.result = LoadResult()
+        self.cpu_app = self.cpu_db = 0.0
+
+    def phase(self, port, pids, seconds, concurrency):
+        app_pids, db_pids = pids
         app_before, db_before = _cpu(app_pids), _cpu(db_pids)
-        result = run_load("127.0.0.1", port, requests[warmup:], seconds, concurrency)
-        result.cpu_app_us = (_cpu(app_pids) - app_before) / max(result.requests, 1) * 1e6
-        result.cpu_db_us = (_cpu(db_pids) - db_before) / max(result.requests, 1) * 1e6
-    return result
+        phase = run_load("127.0.0.1", port, self.requests[self.offset:], seconds, concurrency)
+        self.cpu_app += _cpu(app_pids) - app_before
+        self.cpu_db += _cpu(db_pids) - db_before
+        self.offset += phase.next_index
+        self.result.add(phase)
+        return phase.rate
 
 
-def run(admin_url, seconds=10, concurrency=32, workers=None, threads=8, out=print, warmup=2000):
+def measure_rounds(servers, seconds, rounds, concurrency, workers, threads, warmup):
+    """Run the servers side by side and load them in turn, ``rounds`` times each.
+
+    This VM's speed drifts by 2x within a minute; measuring each server once, one after the
+    other, turns that drift into the ratio. Interleaved short phases give every server the same
+    mix of fast and slow moments; the per-round ratios show how much noise is left."""
+    per_round = {s.name: [] for s in servers}
+    with ExitStack() as stack:
+        running = []
+        for s in servers:
+            port, master = stack.enter_context(gunicorn(s.app, s.env, workers, threads))
+            run_load("127.0.0.1", port, s.requests[:warmup], 60, concurrency)  # warm pools and caches
+            s.offset = warmup
+            running.append((s, port, _server_pids(master, s.env.get("SDIOT_DATABASE_URL"))))
+        for _ in range(rounds):
+            for s, port, pids in running:
+                per_round[s.name].append(s.phase(port, pids, seconds / rounds, concurrency))
+    for s in servers:
+        s.result.cpu_app_us = s.cpu_app / max(s.result.requests, 1) * 1e6
+        s.result.cpu_db_us = s.cpu_db / max(s.result.requests, 1) * 1e6
+    return per_round
+
+
+def run(admin_url, seconds=10, concurrency=32, workers=None, threads=8, out=print, warmup=2000, rounds=5):
     workers = workers or os.cpu_count() or 2
     bodies = make_bodies(warmup + 9000 * seconds)
+    requests = [build_request("127.0.0.1", "/v1/ingest/telemetry", b, TOKEN) for b in bodies]
     common = {"SDIOT_WORKERS": str(workers), "SDIOT_THREADS": str(threads), "SDIOT_DB_POOL_SIZE": str(threads)}
     worker_class = os.environ.get("SDIOT_WORKER_CLASS", "gevent")
     per_worker = f"{threads} threads" if worker_class == "gthread" else "a greenlet per request"
     out(f"gunicorn {worker_class}: {workers} workers, {per_worker} (gunicorn.conf.py, the same for all three); "
-        f"client: {concurrency} keep-alive connections, {seconds}s per run; mix 80% new / 10% duplicate / 10% invalid")
-    bare = measure("webhooks.bench.bare:create_bare_app()", common, bodies, seconds, concurrency, workers, threads,
-                   warmup)
-    floor = measure("webhooks.bench.bare:create_floor_app()", common, bodies, seconds, concurrency, workers, threads,
-                    warmup)
+        f"client: {concurrency} keep-alive connections, {seconds}s per server in {rounds} interleaved rounds; "
+        f"mix 80% new / 10% duplicate / 10% invalid")
     with scratch_database(admin_url) as url:
-        env = {**common, "SDIOT_DATABASE_URL": url, "SDIOT_WEBHOOK_TOKENS": TOKEN}
-        tier = measure("webhooks:create_app()", env, bodies, seconds, concurrency, workers, threads, warmup)
+        servers = [Server("bare", "webhooks.bench.bare:create_bare_app()", common, requests),
+                   Server("floor", "webhooks.bench.bare:create_floor_app()", common, requests),
+                   Server("tier", "webhooks:create_app()",
+                          {**common, "SDIOT_DATABASE_URL": url, "SDIOT_WEBHOOK_TOKENS": TOKEN}, requests)]
+        per_round = measure_rounds(servers, seconds, rounds, concurrency, workers, threads, warmup)
+        bare, floor, tier = (s.result for s in servers)
         with psycopg.connect(url) as conn:
             stored = conn.execute("SELECT count(*) FROM message").fetchone()[0]
             dead = conn.execute("SELECT count(*) FROM dead_letter").fetchone()[0]
@@ -183,6 +215,8 @@ def run(admin_url, seconds=10, concurrency=32, workers=None, threads=8, out=prin
         f"dead letters {dead} (warm-up included)")
     ratio = tier.rate / bare.rate if bare.rate else 0.0
     floor_ratio = floor.rate / bare.rate if bare.rate else 0.0
+    rounds_text = " ".join(f"{t / b:.2f}" if b else "-" for t, b in zip(per_round["tier"], per_round["bare"]))
+    out(f"tier/bare per round: {rounds_text}")
     out(f"floor/bare: {floor_ratio:.2f} (Flask + prometheus-flask-exporter + a 200 JSON answer, no work: "
         f"the most any tier on this stack can reach); tier/floor: {tier.rate / floor.rate if floor.rate else 0.0:.2f}")
     out(f"ratio tier/bare: {ratio:.2f}")

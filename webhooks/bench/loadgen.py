@@ -16,6 +16,14 @@ class LoadResult:
     latencies: list = field(default_factory=list)
     statuses: Counter = field(default_factory=Counter)
     errors: int = 0
+    next_index: int = 0  # requests handed out so far (in order): where a following phase starts
+
+    def add(self, other):
+        """Fold a later phase against the same server into this result."""
+        self.seconds += other.seconds
+        self.latencies.extend(other.latencies)
+        self.statuses.update(other.statuses)
+        self.errors += other.errors
 
     @property
     def requests(self):
@@ -56,10 +64,15 @@ async def _read_response(reader):
     return status
 
 
-async def _worker(host, port, requests, start_index, stride, deadline, result):
-    index = start_index
+async def _worker(host, port, requests, deadline, result):
+    """Send the next unsent request, one at a time on one connection; retry it after an error."""
     reader = writer = None
-    while time.perf_counter() < deadline and index < len(requests):
+    index = None
+    while time.perf_counter() < deadline:
+        if index is None:  # requests are handed out in order, so a phase uses a contiguous prefix
+            if result.next_index >= len(requests):
+                break
+            index, result.next_index = result.next_index, result.next_index + 1
         try:
             if writer is None:
                 reader, writer = await asyncio.open_connection(host, port)
@@ -68,7 +81,7 @@ async def _worker(host, port, requests, start_index, stride, deadline, result):
             status = await _read_response(reader)
             result.latencies.append(time.perf_counter() - t0)
             result.statuses[status] += 1
-            index += stride
+            index = None
         except (ConnectionError, OSError, asyncio.IncompleteReadError, ValueError):
             result.errors += 1
             if writer is not None:
@@ -86,8 +99,7 @@ def run_load(host, port, requests, seconds, concurrency):
     async def main():
         deadline = time.perf_counter() + seconds
         t0 = time.perf_counter()
-        await asyncio.gather(*(_worker(host, port, requests, i, concurrency, deadline, result)
-                               for i in range(concurrency)))
+        await asyncio.gather(*(_worker(host, port, requests, deadline, result) for _ in range(concurrency)))
         result.seconds = time.perf_counter() - t0
 
     asyncio.run(main())
