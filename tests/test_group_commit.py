@@ -173,3 +173,23 @@ def test_concurrent_rejects_and_accepts_through_the_app_each_get_their_own_answe
                 assert answer.status_code == 200 and answer.json["status"] == "accepted"
     finally:
         app.extensions["sdiot_store"].close()
+
+
+def test_the_writers_connection_is_replaced_after_the_server_drops_it(ingest_pg_url):
+    """A killed backend costs the batch in flight a 503 (EMQX retries); the next batch reconnects."""
+    import psycopg
+
+    from webhooks.store import open_store
+
+    store = open_store(ingest_pg_url, group_commit=True)
+    try:
+        assert store.insert_message(_bound("gates", 10)) is True
+        pid = store._writer_conn.info.backend_pid
+        with psycopg.connect(ingest_pg_url, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        with pytest.raises(StoreUnavailable):
+            store.insert_message(_bound("gates", 11))
+        assert store.insert_message(_bound("gates", 11)) is True
+        assert store._writer_conn.info.backend_pid != pid
+    finally:
+        store.close()

@@ -9,6 +9,7 @@ lazily in the process that uses it, so gunicorn workers never share sockets.
 import json
 import os
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import psycopg
@@ -70,6 +71,13 @@ class DeadLetter:
     topic: str = None
 
 
+# Dead connections must fail fast (503, EMQX retries), not hang a request: a statement timeout and
+# TCP keepalives bound how long a silent peer costs.
+CONNECT_OPTIONS = {"autocommit": True, "connect_timeout": 5, "keepalives": 1, "keepalives_idle": 10,
+                   "keepalives_interval": 5, "keepalives_count": 3, "tcp_user_timeout": 15000,
+                   "options": "-c statement_timeout=10000"}
+
+
 class PostgresStore(SQLStore):
     dialect = "postgresql"
 
@@ -81,6 +89,7 @@ class PostgresStore(SQLStore):
         self.pool_timeout = pool_timeout
         self._pool = None
         self._pool_pid = None
+        self._writer_conn = self._writer_pid = None
         self._lock = threading.Lock()
 
     def _payload_placeholder(self):
@@ -95,11 +104,7 @@ class PostgresStore(SQLStore):
                         min_size=1,
                         max_size=self.pool_size,
                         timeout=self.pool_timeout,
-                        # Dead connections must fail fast (503, EMQX retries), not hang a request:
-                        # a statement timeout and TCP keepalives bound how long a silent peer costs.
-                        kwargs={"autocommit": True, "connect_timeout": 5, "keepalives": 1, "keepalives_idle": 10,
-                                "keepalives_interval": 5, "keepalives_count": 3, "tcp_user_timeout": 15000,
-                                "options": "-c statement_timeout=10000"},
+                        kwargs=CONNECT_OPTIONS,
                         open=False,
                         name="sdiot-ingest",
                     )
@@ -138,7 +143,8 @@ class PostgresStore(SQLStore):
                 for d in dead
             ], ensure_ascii=False)
         inserted, dead_ids = set(), {}
-        for key, n, dead_id in self._run(WRITE_BATCH[bool(messages), bool(dead)], params, fetch="all_tuples"):
+        rows = self._run(WRITE_BATCH[bool(messages), bool(dead)], params, fetch="all_tuples", writer=True)
+        for key, n, dead_id in rows:
             if key is not None:
                 inserted.add(key)
             else:
@@ -153,9 +159,28 @@ class PostgresStore(SQLStore):
                 inserted.discard(item.message_key)
         return results
 
-    def _run(self, sql, params=(), fetch="one"):
+    @contextmanager
+    def _writer_connection(self):
+        """The group-commit writer's own connection: one writer per process uses it, so it skips
+        the pool's bookkeeping on every batch. A connection error drops it; the next batch reconnects."""
+        conn = self._writer_conn
+        if conn is None or conn.closed or self._writer_pid != os.getpid():
+            try:
+                conn = psycopg.connect(self.conninfo, **CONNECT_OPTIONS)
+            except psycopg.OperationalError as exc:
+                raise StoreUnavailable(str(exc).splitlines()[0] if str(exc) else "cannot connect") from exc
+            self._writer_conn, self._writer_pid = conn, os.getpid()
         try:
-            with self.pool().connection() as conn:
+            yield conn
+        except (psycopg.errors.DataError, psycopg.errors.IntegrityError):
+            raise  # the values, not the connection
+        except psycopg.Error:
+            conn.close()
+            raise
+
+    def _run(self, sql, params=(), fetch="one", writer=False):
+        try:
+            with self._writer_connection() if writer else self.pool().connection() as conn:
                 cur = conn.execute(sql, params)
                 if fetch == "one":
                     return cur.fetchone()
@@ -177,6 +202,9 @@ class PostgresStore(SQLStore):
     def close(self):
         if self._committer is not None:
             self._committer.close()
+        if self._writer_conn is not None and self._writer_pid == os.getpid():
+            self._writer_conn.close()
+        self._writer_conn = None
         if self._pool is not None and self._pool_pid == os.getpid():
             self._pool.close()
         self._pool = None
