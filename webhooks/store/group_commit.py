@@ -47,6 +47,7 @@ class GroupCommitter:
         self.name = name
         self._queue = queue.SimpleQueue()
         self._thread = None
+        self._running = False  # this process's writer is running (cleared when it returns)
         self._pid = None
         self._lock = threading.Lock()
 
@@ -63,14 +64,16 @@ class GroupCommitter:
         return waiter.result
 
     def _ensure_writer(self):
-        if self._pid == os.getpid() and self._thread is not None and self._thread.is_alive():
+        # A flag, not Thread.is_alive(): that takes a lock, on every request.
+        if self._running and self._pid == os.getpid():
             return
         with self._lock:  # after a fork the parent's thread does not exist here: start our own
-            if self._pid != os.getpid() or self._thread is None or not self._thread.is_alive():
+            if not self._running or self._pid != os.getpid():
                 if self._pid != os.getpid():
                     self._queue = queue.SimpleQueue()
                 self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
                 self._pid = os.getpid()
+                self._running = True
                 self._thread.start()
 
     def close(self):
@@ -81,6 +84,12 @@ class GroupCommitter:
         self._thread = None
 
     def _run(self):
+        try:
+            self._write_until_stopped()
+        finally:
+            self._running = False
+
+    def _write_until_stopped(self):
         while True:
             first = self._queue.get()
             if first is _STOP:
