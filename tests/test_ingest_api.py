@@ -114,7 +114,8 @@ REJECTIONS = [
     ("payload_not_object", lambda: envelope(payload="[12.5]")),
     ("payload_too_deep", lambda: envelope(payload=_payload(quality={"a": [[[[[[[[1]]]]]]]]}))),
     ("payload_too_deep", lambda: envelope(payload='{"a":' * 5000 + "1" + "}" * 5000)),
-    ("payload_invalid_characters", lambda: envelope(payload=_payload(animal_id="COW\\u0000"))),
+    ("payload_invalid_characters", lambda: envelope(payload=_payload(animal_id="COW\u0000"))),  # a \u0000 escape
+    ("payload_invalid_characters", lambda: envelope(payload=_payload(animal_id="COW\ud800"))),  # a lone surrogate escape
     ("schema_violation", lambda: envelope(payload=_payload(yield_liters="12"))),
     ("schema_violation", lambda: envelope(payload=_payload(yield_liters=75))),
     ("schema_violation", lambda: envelope(payload=_payload(animal_id="C" * 500))),
@@ -240,3 +241,18 @@ def test_unrepresentable_device_times_are_a_precise_rejection(client, timestamp)
     response = post(client, envelope(payload=_payload(timestamp=timestamp)))
     assert response.status_code == 422 and response.json["reason"] in ("schema_violation", "timestamp_in_future")
     assert response.json["reason"] != "internal_error"
+
+
+@pytest.mark.parametrize("message", [
+    "tank \\u0000 sensor",        # a backslash and "u0000" as plain text: storable, not a NUL
+    "cow \U0001F404 in pen 4",     # sent as the escaped surrogate pair \ud83d\udc04
+    "path C:\\\\ud800\\x",         # a backslash before "ud800": text, not a lone surrogate
+])
+def test_escapes_that_decode_to_storable_text_are_accepted(client, message):
+    """Only what decodes to NUL or a lone surrogate is refused; look-alike text is a normal reading."""
+    body = payload_for("temperature", kind="alerts", alert_type="sensor_fault", severity="warning",
+                       message=message)
+    text = json.dumps(body)  # ensure_ascii: non-ASCII travels as \\u escapes, as many devices send it
+    assert "\\u" in text or "\\\\" in text
+    response = post(client, envelope("temperature", kind="alerts", payload=text), stream="alerts")
+    assert response.status_code == 200, response.json

@@ -10,7 +10,6 @@ and rule). A payload is accepted only when the fast validator accepts it; a diff
 keeps the two in agreement.
 """
 import json
-import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -21,8 +20,6 @@ from jsonschema.exceptions import best_match
 from webhooks.errors import Rejected
 
 SCHEMA_DIR = Path(__file__).parent / "schemas"
-# A lone surrogate cannot be stored as text by PostgreSQL; NUL cannot be stored at all.
-_BAD_ESCAPE = re.compile(r"\\u0000|\\ud[89ab][0-9a-f]{2}(?!\\ud[c-f])|(?<!\\ud[89ab][0-9a-f]{2})\\ud[c-f][0-9a-f]{2}", re.I)
 
 
 def schema_name(device_type, kind):
@@ -65,8 +62,9 @@ def parse_payload(text, max_depth):
     """The payload as a dict, or Rejected with why not."""
     if not isinstance(text, str):
         raise Rejected("invalid_envelope", "payload must be the raw payload string")
-    if "\\u" in text and _BAD_ESCAPE.search(text) or "\x00" in text:
-        raise Rejected("payload_invalid_characters", "NUL or an unpaired surrogate escape in the payload")
+    # PostgreSQL cannot store NUL in text or jsonb, nor a lone surrogate: refuse them here, with a reason.
+    if "\x00" in text:
+        raise Rejected("payload_invalid_characters", "NUL in the payload")
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate that arrived as a character, not an escape
@@ -81,7 +79,28 @@ def parse_payload(text, max_depth):
         raise Rejected("payload_not_object", f"payload is a JSON {type(payload).__name__}, not an object")
     if _depth(payload, max_depth):
         raise Rejected("payload_too_deep", f"nesting deeper than {max_depth} levels")
+    # Only a \\u escape can decode to NUL or a lone surrogate; judge the decoded strings, not the
+    # text, so an escaped backslash followed by "u0000" (plain text) is not mistaken for one.
+    if "\\u" in text and not _storable_strings(payload):
+        raise Rejected("payload_invalid_characters", "NUL or an unpaired surrogate escape in the payload")
     return payload
+
+
+def _storable_strings(value):
+    """True when every string (keys included) in a decoded payload can be stored as text."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return False
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return True
+    if isinstance(value, dict):
+        return all(_storable_strings(k) and _storable_strings(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_storable_strings(v) for v in value)
+    return True
 
 
 def _where(error):
