@@ -98,3 +98,23 @@ def test_maintenance_beside_live_queries_neither_deadlocks_nor_fails_them(ingest
             t.join(timeout=30)
     assert report.errors == [] and len(report.partitions_dropped) == 4
     assert errors == []
+
+
+def test_retention_never_ends_before_the_backfill_window(ingest_pg_url, monkeypatch, capsys):
+    """A partition inside the tier's backfill window is kept even when asked for less: a late
+    reading's resend must still find its key, or it would be accepted and reach Odoo twice."""
+    now = datetime.now(timezone.utc)
+    conn = connect(ingest_pg_url)
+    day = (now - timedelta(days=20)).date()
+    lo = datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+    conn.execute(f"CREATE TABLE message_{day:%Y%m%d} PARTITION OF message FOR VALUES FROM ('{lo.isoformat()}') "
+                 f"TO ('{(lo + timedelta(days=1)).isoformat()}')")
+    _insert(conn, "late", lo + timedelta(hours=12), "delivered")
+    report = maintain(ingest_pg_url, retention_days=10, max_backfill_days=30)
+    assert report.retention_days == 31 and report.partitions_dropped == [] and "raised" in report.notes[0]
+    monkeypatch.setenv("SDIOT_MAX_BACKFILL_DAYS", "15")
+    assert main(["store", "maintain", "--database-url", ingest_pg_url, "--retention-days", "10"]) == 0
+    out = capsys.readouterr().out
+    assert "dropped 1" in out and "raised from 10 to 16 days" in out
+    assert conn.execute("SELECT count(*) FROM message WHERE message_key = 'late'").fetchone()[0] == 0
+    conn.close()

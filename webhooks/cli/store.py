@@ -7,6 +7,7 @@ import os
 import sys
 from dataclasses import asdict
 
+from webhooks import config
 from webhooks.config import DEFAULT_DATABASE_URL
 from webhooks.store.retention import maintain
 
@@ -15,8 +16,9 @@ def register(subparsers):
     p = subparsers.add_parser("store", help="ingest-store maintenance: daily partitions and retention")
     sub = p.add_subparsers(dest="action", required=True)
     s = sub.add_parser("maintain", help="create coming partitions; drop delivered data past the window")
-    s.add_argument("--retention-days", type=int, default=int(os.environ.get("SDIOT_RETENTION_DAYS", 30)),
-                   help="keep accepted rows and dedup keys this long (SDIOT_RETENTION_DAYS, default 30)")
+    s.add_argument("--retention-days", type=int, default=int(os.environ.get("SDIOT_RETENTION_DAYS", 31)),
+                   help="keep accepted rows and dedup keys this long (SDIOT_RETENTION_DAYS, default 31); "
+                        "never less than SDIOT_MAX_BACKFILL_DAYS + 1")
     s.add_argument("--days-ahead", type=int, default=7, help="partitions to create ahead (PostgreSQL)")
     s.add_argument("--database-url", default=None, help="default: SDIOT_DATABASE_URL")
     s.add_argument("--json", action="store_true")
@@ -25,7 +27,8 @@ def register(subparsers):
 
 def run(args):
     url = args.database_url or os.environ.get("SDIOT_DATABASE_URL") or DEFAULT_DATABASE_URL
-    report = maintain(url, retention_days=args.retention_days, days_ahead=args.days_ahead)
+    report = maintain(url, retention_days=args.retention_days, days_ahead=args.days_ahead,
+                      max_backfill_days=config.from_env().max_backfill_days)
     if args.json:
         print(json.dumps(asdict(report)))
     else:
@@ -34,6 +37,8 @@ def run(args):
               f"{report.rows_deleted}; dead letters deleted {report.dead_letters_deleted}")
         for name in report.partitions_kept_undelivered:
             print(f"  kept {name}: it still holds pending or failed rows (see `sdiot outbox list`)")
+        for note in report.notes:
+            print(f"  note: {note}")
     for error in report.errors:
         print(f"sdiot store maintain: {error}", file=sys.stderr)
     return 1 if report.errors else 0

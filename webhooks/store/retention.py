@@ -22,22 +22,39 @@ class RetentionReport:
     rows_deleted: int = 0
     dead_letters_deleted: int = 0
     errors: list = field(default_factory=list)
+    retention_days: int = 0  # the window applied (see maintain's max_backfill_days)
+    notes: list = field(default_factory=list)
 
 
-def maintain(url, retention_days=30, days_ahead=7, now=None):
+def maintain(url, retention_days=30, days_ahead=7, now=None, max_backfill_days=None):
+    """Create coming partitions, then drop delivered data past ``retention_days``.
+
+    ``max_backfill_days`` is the tier's window for late readings (``SDIOT_MAX_BACKFILL_DAYS``).
+    Retention must outlast it by a day (partitions are whole days): otherwise a reading sent that
+    late, already delivered and dropped, would be accepted again on a resend and reach Odoo twice.
+    """
+    report = RetentionReport()
+    if max_backfill_days and retention_days <= max_backfill_days:
+        report.notes.append(f"retention raised from {retention_days} to {max_backfill_days + 1} days: the tier "
+                            f"accepts readings up to {max_backfill_days} days late (SDIOT_MAX_BACKFILL_DAYS) and "
+                            f"their dedup keys must outlive that")
+        retention_days = max_backfill_days + 1
+    elif max_backfill_days == 0:
+        report.notes.append("SDIOT_MAX_BACKFILL_DAYS=0 accepts readings of any age: a resend older than "
+                            f"{retention_days} days is stored (and delivered) again")
+    report.retention_days = retention_days
     now = now or datetime.now(timezone.utc)
     cutoff = now - timedelta(days=retention_days)
     conn = connect(url)
     try:
         if hasattr(conn, "pgconn"):
-            return _postgres(conn, cutoff, days_ahead)
-        return _sqlite(conn, cutoff)
+            return _postgres(conn, cutoff, days_ahead, report)
+        return _sqlite(conn, cutoff, report)
     finally:
         conn.close()
 
 
-def _postgres(conn, cutoff, days_ahead):
-    report = RetentionReport()
+def _postgres(conn, cutoff, days_ahead, report):
     try:  # creating and dropping are independent: one failing must not stop the other
         report.partitions_created = conn.execute("SELECT sdiot_ensure_partitions(%s)", (days_ahead,)).fetchone()[0]
     except psycopg.Error as exc:
@@ -79,8 +96,7 @@ def _drop_if_delivered(conn, name, report):
         report.partitions_dropped.append(name)
 
 
-def _sqlite(conn, cutoff):
-    report = RetentionReport()
+def _sqlite(conn, cutoff, report):
     stamp = cutoff.isoformat(timespec="microseconds")
     report.rows_deleted = conn.execute(
         "DELETE FROM message WHERE device_ts < ? AND state = 'delivered'", (stamp,)).rowcount
