@@ -256,3 +256,14 @@ def test_escapes_that_decode_to_storable_text_are_accepted(client, message):
     assert "\\u" in text or "\\\\" in text
     response = post(client, envelope("temperature", kind="alerts", payload=text), stream="alerts")
     assert response.status_code == 200, response.json
+
+
+def test_the_outbox_count_stops_at_the_limit(ingest_url):
+    """The pressure valve counts no further than it needs: limit + 1 rows, however many wait."""
+    app = create_app({"database_url": ingest_url, "webhook_tokens": (TOKEN,), "outbox_limit": 0})
+    client = app.test_client()
+    for seq in range(5):
+        assert post(client, envelope("gates", payload=payload_for("gates", seq=seq))).status_code == 200
+    store = app.extensions["sdiot_store"]
+    assert store.pending_count(2, max_age=0) == 3
+    assert store.pending_count(100, max_age=0) == 5

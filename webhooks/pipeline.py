@@ -24,7 +24,7 @@ def accept(store, settings, stream, decoded):
     if stream == "presence":
         return _presence(store, decoded)
     message = bind(decoded, stream, settings)
-    if settings.outbox_limit and store.pending_count() >= settings.outbox_limit:
+    if settings.outbox_limit and store.pending_count(settings.outbox_limit) >= settings.outbox_limit:
         raise Unavailable("outbox_full", "the outbox is over its limit; Odoo is behind")
     try:
         inserted = store.insert_message(message)

@@ -52,16 +52,19 @@ class SQLStore:
         ))
         return row is not None
 
-    def pending_count(self, max_age=None):
-        """Undelivered rows, re-counted at most once per PENDING_TTL seconds per process."""
-        max_age = self.PENDING_TTL if max_age is None else max_age
+    def pending_count(self, cap, max_age=None):
+        """Undelivered rows, counted up to ``cap`` + 1 (enough to compare with a limit of ``cap``),
+        at most once per PENDING_TTL seconds per process; five times less often while the last
+        count was under half the cap, since the outbox cannot fill that fast."""
         at, value = self._pending
+        if max_age is None:
+            max_age = self.PENDING_TTL * (5 if value < cap // 2 else 1)
         if time.monotonic() - at < max_age:
             return value
         with self._pending_lock:
             at, value = self._pending
             if time.monotonic() - at >= max_age:
-                value = self._run(q.PENDING_COUNT)[0]
+                value = self._run(q.PENDING_COUNT, (cap + 1,))[0]
                 self._pending = (time.monotonic(), value)
         return value
 
