@@ -267,3 +267,19 @@ def test_the_outbox_count_stops_at_the_limit(ingest_url):
     store = app.extensions["sdiot_store"]
     assert store.pending_count(2, max_age=0) == 3
     assert store.pending_count(100, max_age=0) == 5
+
+
+def test_a_sender_gone_mid_body_leaves_no_dead_letter(client, ingest_url):
+    """A body shorter than its Content-Length is a broken connection, not a reading: 400 and
+    nothing kept (EMQX resends on a broken connection; a fragment could never be replayed)."""
+    from webhooks.store import open_store
+
+    whole = json.dumps(envelope()).encode()
+    response = client.post("/v1/ingest/telemetry", data=whole[:40], headers={**AUTH, "Content-Type": "application/json"},
+                           environ_overrides={"CONTENT_LENGTH": str(len(whole))})
+    assert response.status_code == 400 and f"after 40 of {len(whole)} bytes" in response.json["detail"]
+    store = open_store(ingest_url)
+    try:
+        assert store.dead_letters() == []
+    finally:
+        store.close()

@@ -4,7 +4,8 @@ Each view reads like the contract: authenticate → bound the body → parse →
 identity, payload, schema, clock) → store → answer. EMQX drops a message on any status other than
 2xx, 429 and 503, so nothing here may answer 500: a rejected body is kept as a dead letter (422),
 a store that cannot take the write gets 503 + Retry-After (EMQX retries), and a bug is caught,
-its body kept as a dead letter with reason ``internal_error``.
+its body kept as a dead letter with reason ``internal_error``. A body cut off before its
+Content-Length is a broken connection, not a reading: 400, nothing kept.
 """
 import json
 import logging
@@ -43,6 +44,12 @@ def _handle(stream):
         if draining():
             raise Unavailable("draining", "this pod is shutting down")
         body, too_large = _read_body(settings.max_body_bytes)
+        if not too_large and request.content_length is not None and len(body) < request.content_length:
+            # The sender went away mid-body. Nobody hears this answer and EMQX resends on a broken
+            # connection; a dead letter would only keep a fragment no replay can ever accept.
+            log.info("ingest %s: body ended after %d of %d bytes", stream, len(body), request.content_length)
+            return (jsonify(status="error", detail=f"the body ended after {len(body)} of "
+                                                   f"{request.content_length} bytes"), 400), "incomplete"
         if too_large:
             metrics.REJECTED.labels(stream, "body_too_large").inc()
             _dead_letter(store, settings, stream, "body_too_large",
