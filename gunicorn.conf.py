@@ -2,7 +2,7 @@
 
 Every value can be overridden from the environment (``SDIOT_BIND``, ``SDIOT_WORKERS``, …) or the
 command line. gevent, not threads: a request is short CPU (parse, validate) and then a wait for
-the commit. With a greenlet per request that wait costs a greenlet switch instead of an OS thread
+the commit. With a greenlet per client connection that wait costs a greenlet switch instead of an OS thread
 sleep and wake-up plus a GIL hand-off, and every request waiting in a worker joins the next group
 commit (webhooks/store/group_commit.py). psycopg sees gevent's patched ``select`` and waits
 cooperatively. ``SDIOT_WORKER_CLASS=gthread`` is still supported (``SDIOT_THREADS`` per worker).

@@ -193,3 +193,22 @@ def test_the_writers_connection_is_replaced_after_the_server_drops_it(ingest_pg_
         assert store._writer_conn.info.backend_pid != pid
     finally:
         store.close()
+
+
+def test_after_a_quiet_spell_a_dropped_writer_connection_costs_a_reconnect_not_a_503(ingest_pg_url):
+    """A connection dropped while idle (firewall, idle_session_timeout) is found by a check first."""
+    import psycopg
+
+    from webhooks.store import open_store
+
+    store = open_store(ingest_pg_url, group_commit=True)
+    try:
+        assert store.insert_message(_bound("gates", 20)) is True
+        pid = store._writer_conn.info.backend_pid
+        with psycopg.connect(ingest_pg_url, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        store._writer_used_at -= store.WRITER_IDLE_CHECK_SECONDS + 1  # as if it had been quiet
+        assert store.insert_message(_bound("gates", 21)) is True
+        assert store._writer_conn.info.backend_pid != pid
+    finally:
+        store.close()

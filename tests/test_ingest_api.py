@@ -270,14 +270,15 @@ def test_the_outbox_count_stops_at_the_limit(ingest_url):
 
 
 def test_a_sender_gone_mid_body_leaves_no_dead_letter(client, ingest_url):
-    """A body shorter than its Content-Length is a broken connection, not a reading: 400 and
-    nothing kept (EMQX resends on a broken connection; a fragment could never be replayed)."""
+    """A body shorter than its Content-Length is a broken connection, not a reading: nothing kept
+    (a fragment could never be replayed), and 503 asks for it again should anyone still listen."""
     from webhooks.store import open_store
 
     whole = json.dumps(envelope()).encode()
     response = client.post("/v1/ingest/telemetry", data=whole[:40], headers={**AUTH, "Content-Type": "application/json"},
                            environ_overrides={"CONTENT_LENGTH": str(len(whole))})
-    assert response.status_code == 400 and f"after 40 of {len(whole)} bytes" in response.json["detail"]
+    assert response.status_code == 503 and f"after 40 of {len(whole)} bytes" in response.json["detail"]
+    assert response.headers["Retry-After"]
     store = open_store(ingest_url)
     try:
         assert store.dead_letters() == []

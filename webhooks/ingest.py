@@ -5,7 +5,7 @@ identity, payload, schema, clock) → store → answer. EMQX drops a message on 
 2xx, 429 and 503, so nothing here may answer 500: a rejected body is kept as a dead letter (422),
 a store that cannot take the write gets 503 + Retry-After (EMQX retries), and a bug is caught,
 its body kept as a dead letter with reason ``internal_error``. A body cut off before its
-Content-Length is a broken connection, not a reading: 400, nothing kept.
+Content-Length is a broken connection, not a reading: 503 (send it again), nothing kept.
 """
 import json
 import logging
@@ -45,11 +45,12 @@ def _handle(stream):
             raise Unavailable("draining", "this pod is shutting down")
         body, too_large = _read_body(settings.max_body_bytes)
         if not too_large and request.content_length is not None and len(body) < request.content_length:
-            # The sender went away mid-body. Nobody hears this answer and EMQX resends on a broken
-            # connection; a dead letter would only keep a fragment no replay can ever accept.
+            # The sender went away mid-body (EMQX resends on a broken connection). A dead letter
+            # would keep a fragment no replay can accept; if anyone still listens, 503 asks for
+            # the whole body again rather than letting the message drop.
             log.info("ingest %s: body ended after %d of %d bytes", stream, len(body), request.content_length)
-            return (jsonify(status="error", detail=f"the body ended after {len(body)} of "
-                                                   f"{request.content_length} bytes"), 400), "incomplete"
+            return _unavailable(settings, f"the body ended after {len(body)} of {request.content_length} bytes; "
+                                          "send it again"), "incomplete"
         if too_large:
             metrics.REJECTED.labels(stream, "body_too_large").inc()
             _dead_letter(store, settings, stream, "body_too_large",

@@ -147,7 +147,7 @@ class Server:
 
     def __init__(self, name, app, env, requests):
         self.name, self.app, self.env, self.requests = name, app, env, requests
-        self.offset = 0  # each request is sent once, whichever round it falls in
+        self.offset = 0  # each request is sent at most once, whichever round it falls in
         self.result = LoadResult()
         self.cpu_app = self.cpu_db = 0.0
 
@@ -191,7 +191,7 @@ def run(admin_url, seconds=10, concurrency=32, workers=None, threads=8, out=prin
     requests = [build_request("127.0.0.1", "/v1/ingest/telemetry", b, TOKEN) for b in bodies]
     common = {"SDIOT_WORKERS": str(workers), "SDIOT_THREADS": str(threads), "SDIOT_DB_POOL_SIZE": str(threads)}
     worker_class = os.environ.get("SDIOT_WORKER_CLASS", "gevent")
-    per_worker = f"{threads} threads" if worker_class == "gthread" else "a greenlet per request"
+    per_worker = f"{threads} threads" if worker_class == "gthread" else "a greenlet per connection"
     out(f"gunicorn {worker_class}: {workers} workers, {per_worker} (gunicorn.conf.py, the same for all three); "
         f"client: {concurrency} keep-alive connections, {seconds}s per server in {rounds} interleaved rounds; "
         f"mix 80% new / 10% duplicate / 10% invalid")

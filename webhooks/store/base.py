@@ -54,11 +54,9 @@ class SQLStore:
 
     def pending_count(self, cap, max_age=None):
         """Undelivered rows, counted up to ``cap`` + 1 (enough to compare with a limit of ``cap``),
-        at most once per PENDING_TTL seconds per process; five times less often while the last
-        count was under half the cap, since the outbox cannot fill that fast."""
+        at most once per PENDING_TTL seconds per process."""
+        max_age = self.PENDING_TTL if max_age is None else max_age
         at, value = self._pending
-        if max_age is None:
-            max_age = self.PENDING_TTL * (5 if value < cap // 2 else 1)
         if time.monotonic() - at < max_age:
             return value
         with self._pending_lock:

@@ -9,6 +9,7 @@ lazily in the process that uses it, so gunicorn workers never share sockets.
 import json
 import os
 import threading
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -80,6 +81,7 @@ CONNECT_OPTIONS = {"autocommit": True, "connect_timeout": 5, "keepalives": 1, "k
 
 class PostgresStore(SQLStore):
     dialect = "postgresql"
+    WRITER_IDLE_CHECK_SECONDS = 30.0
 
     def __init__(self, url, pool_size=8, pool_timeout=5.0, group_commit=True, **_options):
         super().__init__()
@@ -90,6 +92,7 @@ class PostgresStore(SQLStore):
         self._pool = None
         self._pool_pid = None
         self._writer_conn = self._writer_pid = None
+        self._writer_used_at = 0.0
         self._lock = threading.Lock()
 
     def _payload_placeholder(self):
@@ -162,8 +165,16 @@ class PostgresStore(SQLStore):
     @contextmanager
     def _writer_connection(self):
         """The group-commit writer's own connection: one writer per process uses it, so it skips
-        the pool's bookkeeping on every batch. A connection error drops it; the next batch reconnects."""
+        the pool's bookkeeping on every batch. A connection error drops it; the next batch reconnects.
+        After a quiet spell it is checked first: a firewall or ``idle_session_timeout`` may have
+        dropped it, and that must cost a reconnect, not a 503 for the batch."""
         conn = self._writer_conn
+        if (conn is not None and not conn.closed and self._writer_pid == os.getpid()
+                and time.monotonic() - self._writer_used_at > self.WRITER_IDLE_CHECK_SECONDS):
+            try:
+                conn.execute("SELECT 1")
+            except psycopg.Error:
+                conn.close()
         if conn is None or conn.closed or self._writer_pid != os.getpid():
             try:
                 conn = psycopg.connect(self.conninfo, **CONNECT_OPTIONS)
@@ -177,6 +188,8 @@ class PostgresStore(SQLStore):
         except psycopg.Error:
             conn.close()
             raise
+        finally:
+            self._writer_used_at = time.monotonic()
 
     def _run(self, sql, params=(), fetch="one", writer=False):
         try:

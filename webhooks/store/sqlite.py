@@ -1,6 +1,13 @@
-"""SQLite store (the embedded default): one connection per thread, WAL, FULL sync."""
+"""SQLite store (the embedded default): WAL, FULL sync, connections reused from a free list.
+
+A statement checks a connection out and gives it back, so a process holds as many connections as
+statements it ever ran at once (one under gevent, where sqlite3 never yields; at most the thread
+count under gthread). Not one per thread: under gevent every client connection is a greenlet, and
+a connection per greenlet would pile up until the worker ran out of file descriptors.
+"""
 import sqlite3
 import threading
+from contextlib import contextmanager
 
 from webhooks.db import connect_sqlite
 from webhooks.store import StoreRejected, StoreUnavailable
@@ -14,18 +21,23 @@ class SQLiteStore(SQLStore):
     def __init__(self, url, **_options):
         super().__init__()
         self.path = url.target
-        self._local = threading.local()
+        self._free = []  # idle connections, last used first
         self._all = []
         self._lock = threading.Lock()
 
-    def _conn(self):
-        conn = getattr(self._local, "conn", None)
+    @contextmanager
+    def _checkout(self):
+        with self._lock:
+            conn = self._free.pop() if self._free else None
         if conn is None:
             conn = connect_sqlite(self.path)
-            self._local.conn = conn
             with self._lock:
                 self._all.append(conn)
-        return conn
+        try:
+            yield conn
+        finally:
+            with self._lock:
+                self._free.append(conn)
 
     def _ts(self, dt):
         return dt.isoformat(timespec="microseconds")
@@ -33,12 +45,13 @@ class SQLiteStore(SQLStore):
     def _run(self, sql, params=(), fetch="one"):
         params = tuple(int(p) if isinstance(p, bool) else p for p in params)
         try:
-            cur = self._conn().execute(q.to_sqlite(sql), params)
-            if fetch == "one":
-                return cur.fetchone()
-            if fetch == "all":
-                return cur.fetchall()
-            return None
+            with self._checkout() as conn:
+                cur = conn.execute(q.to_sqlite(sql), params)
+                if fetch == "one":
+                    return cur.fetchone()
+                if fetch == "all":
+                    return cur.fetchall()
+                return None
         except sqlite3.OperationalError as exc:  # locked, disk I/O, missing table
             raise StoreUnavailable(str(exc)) from exc
         except (sqlite3.IntegrityError, sqlite3.DataError) as exc:
@@ -46,13 +59,9 @@ class SQLiteStore(SQLStore):
         except sqlite3.DatabaseError as exc:
             raise StoreUnavailable(str(exc)) from exc
 
-    def connection(self):
-        """This thread's connection, for operator commands that need their own SQL."""
-        return self._conn()
-
     def close(self):
         with self._lock:
             for conn in self._all:
                 conn.close()
             self._all.clear()
-        self._local = threading.local()
+            self._free.clear()
