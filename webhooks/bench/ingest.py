@@ -185,7 +185,7 @@ def measure_rounds(servers, seconds, rounds, concurrency, workers, threads, warm
     return per_round
 
 
-def run(admin_url, seconds=10, concurrency=32, workers=None, threads=8, out=print, warmup=2000, rounds=5):
+def run(admin_url, seconds=10, concurrency=32, workers=None, threads=8, out=print, warmup=2000, rounds=10):
     workers = workers or os.cpu_count() or 2
     bodies = make_bodies(warmup + 9000 * seconds)
     requests = [build_request("127.0.0.1", "/v1/ingest/telemetry", b, TOKEN) for b in bodies]
