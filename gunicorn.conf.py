@@ -5,7 +5,8 @@ command line. gevent, not threads: a request is short CPU (parse, validate) and 
 the commit. With a greenlet per client connection that wait costs a greenlet switch instead of an OS thread
 sleep and wake-up plus a GIL hand-off, and every request waiting in a worker joins the next group
 commit (webhooks/store/group_commit.py). psycopg sees gevent's patched ``select`` and waits
-cooperatively. ``SDIOT_WORKER_CLASS=gthread`` is still supported (``SDIOT_THREADS`` per worker).
+cooperatively. On SQLite (the embedded default) the worker is gthread (``SDIOT_THREADS`` per
+worker); ``SDIOT_WORKER_CLASS`` overrides either choice.
 """
 import os
 import shutil
@@ -14,7 +15,16 @@ import tempfile
 bind = os.environ.get("SDIOT_BIND", "0.0.0.0:8000")
 # One worker per core: the request path is CPU-bound between database round trips.
 workers = int(os.environ.get("SDIOT_WORKERS", os.cpu_count() or 2))
-worker_class = os.environ.get("SDIOT_WORKER_CLASS", "gevent")
+
+
+def _default_worker_class():
+    # psycopg waits cooperatively under gevent; sqlite3 (the embedded default) would block the whole
+    # worker while it waits for a lock the forwarder holds, so SQLite keeps threads.
+    url = os.environ.get("SDIOT_DATABASE_URL", "")
+    return "gevent" if url.startswith(("postgresql:", "postgres:")) else "gthread"
+
+
+worker_class = os.environ.get("SDIOT_WORKER_CLASS") or _default_worker_class()
 # gevent: requests in flight per worker. EMQX's HTTP action opens pool_size connections per node;
 # past this a worker stops accepting and the kernel queues.
 worker_connections = int(os.environ.get("SDIOT_WORKER_CONNECTIONS", 1000))

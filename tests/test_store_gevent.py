@@ -37,3 +37,23 @@ def test_sqlite_under_gevent_holds_a_connection_per_concurrent_statement_not_per
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr[-2000:]
     assert int(run.stdout.split()[-1]) <= 2
+
+
+def test_the_worker_class_follows_the_database_driver(monkeypatch, tmp_path):
+    """gevent where the driver waits cooperatively (psycopg), threads where it blocks (sqlite3);
+    SDIOT_WORKER_CLASS overrides either."""
+    import runpy
+
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))  # the config sets one if missing
+
+    def worker_class(**env):
+        for name in ("SDIOT_DATABASE_URL", "SDIOT_WORKER_CLASS"):
+            monkeypatch.delenv(name, raising=False)
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        return runpy.run_path(str(ROOT / "gunicorn.conf.py"))["worker_class"]
+
+    assert worker_class() == "gthread"
+    assert worker_class(SDIOT_DATABASE_URL="sqlite:////var/lib/sdiot/sdiot.db") == "gthread"
+    assert worker_class(SDIOT_DATABASE_URL="postgresql://sdiot@db/sdiot") == "gevent"
+    assert worker_class(SDIOT_DATABASE_URL="postgresql://sdiot@db/sdiot", SDIOT_WORKER_CLASS="gthread") == "gthread"

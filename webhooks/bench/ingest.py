@@ -189,8 +189,9 @@ def run(admin_url, seconds=10, concurrency=32, workers=None, threads=8, out=prin
     workers = workers or os.cpu_count() or 2
     bodies = make_bodies(warmup + 9000 * seconds)
     requests = [build_request("127.0.0.1", "/v1/ingest/telemetry", b, TOKEN) for b in bodies]
-    common = {"SDIOT_WORKERS": str(workers), "SDIOT_THREADS": str(threads), "SDIOT_DB_POOL_SIZE": str(threads)}
-    worker_class = os.environ.get("SDIOT_WORKER_CLASS", "gevent")
+    worker_class = os.environ.get("SDIOT_WORKER_CLASS") or "gevent"  # the tier's class on PostgreSQL
+    common = {"SDIOT_WORKERS": str(workers), "SDIOT_THREADS": str(threads), "SDIOT_DB_POOL_SIZE": str(threads),
+              "SDIOT_WORKER_CLASS": worker_class}
     per_worker = f"{threads} threads" if worker_class == "gthread" else "a greenlet per connection"
     out(f"gunicorn {worker_class}: {workers} workers, {per_worker} (gunicorn.conf.py, the same for all three); "
         f"client: {concurrency} keep-alive connections, {seconds}s per server in {rounds} interleaved rounds; "
