@@ -24,11 +24,13 @@ def _port():
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def tier(ingest_sqlite_url, tmp_path):
+@pytest.fixture(params=["postgresql", "sqlite"])
+def tier(request, tmp_path):
+    """The tier as deployed: gevent workers on PostgreSQL, gthread workers on SQLite."""
+    url = request.getfixturevalue("ingest_pg_url" if request.param == "postgresql" else "ingest_sqlite_url")
     port, prom = _port(), tmp_path / "prom"
-    env = {**os.environ, "SDIOT_DATABASE_URL": ingest_sqlite_url, "SDIOT_WEBHOOK_TOKENS": TOKEN,
-           "PROMETHEUS_MULTIPROC_DIR": str(prom)}
+    env = {**{k: v for k, v in os.environ.items() if k != "SDIOT_WORKER_CLASS"}, "SDIOT_DATABASE_URL": url,
+           "SDIOT_WEBHOOK_TOKENS": TOKEN, "PROMETHEUS_MULTIPROC_DIR": str(prom)}
     proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--bind",
                              f"127.0.0.1:{port}", "--workers", "2", "--threads", "2", "webhooks:create_app()"],
                             cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
