@@ -25,7 +25,8 @@ class Tier:
     def __init__(self, database_url, port=None, token=None, log_path=os.devnull, workers=2, env=None):
         self.database_url = database_url
         self.port = port or free_port()
-        self.token = token or secrets.token_urlsafe(24)
+        # Prefixed: a URL-safe token may start with '-', which a command line reads as an option.
+        self.token = token or "tier-" + secrets.token_urlsafe(24)
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path, self.workers, self.extra_env = log_path, workers, env or {}
         self.proc = None
