@@ -1,6 +1,7 @@
 """Group commit: concurrent writers share a commit, each gets its own answer, one bad row fails alone."""
 import threading
 
+import psycopg
 import pytest
 
 from webhooks import create_app
@@ -101,6 +102,16 @@ def test_an_unexpected_error_on_one_row_does_not_fail_the_others():
     assert results == {"a": "ok:a", "b": "ok:b"}
 
 
+@pytest.fixture
+def pg_store(ingest_pg_url):
+    """A PostgreSQL store with group commit, closed (writer, connections) after the test."""
+    from webhooks.store import open_store
+
+    store = open_store(ingest_pg_url, group_commit=True)
+    yield store
+    store.close()
+
+
 def _bound(path, seq):
     from webhooks import config
     from webhooks.binding import bind
@@ -109,43 +120,34 @@ def _bound(path, seq):
     return bind(envelope(path, payload=payload_for(path, seq=seq)), "telemetry", config.from_env())
 
 
-def test_one_statement_stores_messages_and_dead_letters_and_maps_each_answer(ingest_pg_url):
+def test_one_statement_stores_messages_and_dead_letters_and_maps_each_answer(pg_store, ingest_pg_url):
     """A mixed batch (as concurrent requests make it): each message learns if it was new, each
     rejected body gets the id of its own row, in the batch's order."""
-    import psycopg
-
-    from webhooks.store import open_store
     from webhooks.store.postgres import DeadLetter
 
-    store = open_store(ingest_pg_url, group_commit=True)
-    try:
-        first, second = _bound("gates", 1), _bound("waterers", 2)
-        batch = [DeadLetter("telemetry", "schema_violation", "$.x: bad", '{"a":1}', False, "M1", "GT0001", "t/1"),
-                 first, first,  # the same key twice in one batch: new, then duplicate
-                 DeadLetter("alerts", "invalid_json", "Expecting value", "not json", True),
-                 second]
-        results = store._write_batch(batch)
-        assert results[1:3] == [True, False] and results[4] is True
-        with psycopg.connect(ingest_pg_url) as conn:
-            rows = dict(conn.execute("SELECT id, body FROM dead_letter").fetchall())
-            keys = {r[0] for r in conn.execute("SELECT message_key FROM message")}
-        assert rows == {results[0]: '{"a":1}', results[3]: "not json"}
-        assert keys == {first.message_key, second.message_key}
-        assert store._write_batch([first, DeadLetter("status", "x", "y", "z", False)])[0] is False
-        # each half alone runs its own statement
-        only_dead = store._write_batch([DeadLetter("status", "x", "y", "alone", False)])
-        assert store._write_batch([_bound("gates", 3)]) == [True]
-        with psycopg.connect(ingest_pg_url) as conn:
-            assert conn.execute("SELECT body FROM dead_letter WHERE id = %s", only_dead).fetchone() == ("alone",)
-    finally:
-        store.close()
+    first, second = _bound("gates", 1), _bound("waterers", 2)
+    batch = [DeadLetter("telemetry", "schema_violation", "$.x: bad", '{"a":1}', False, "M1", "GT0001", "t/1"),
+             first, first,  # the same key twice in one batch: new, then duplicate
+             DeadLetter("alerts", "invalid_json", "Expecting value", "not json", True),
+             second]
+    results = pg_store._write_batch(batch)
+    assert results[1:3] == [True, False] and results[4] is True
+    with psycopg.connect(ingest_pg_url) as conn:
+        rows = dict(conn.execute("SELECT id, body FROM dead_letter").fetchall())
+        keys = {r[0] for r in conn.execute("SELECT message_key FROM message")}
+    assert rows == {results[0]: '{"a":1}', results[3]: "not json"}
+    assert keys == {first.message_key, second.message_key}
+    assert pg_store._write_batch([first, DeadLetter("status", "x", "y", "z", False)])[0] is False
+    # each half alone runs its own statement
+    only_dead = pg_store._write_batch([DeadLetter("status", "x", "y", "alone", False)])
+    assert pg_store._write_batch([_bound("gates", 3)]) == [True]
+    with psycopg.connect(ingest_pg_url) as conn:
+        assert conn.execute("SELECT body FROM dead_letter WHERE id = %s", only_dead).fetchone() == ("alone",)
 
 
 def test_concurrent_rejects_and_accepts_through_the_app_each_get_their_own_answer(ingest_pg_url):
     """Through the views and the committer's writer: every 422 names the dead letter holding its body."""
     from concurrent.futures import ThreadPoolExecutor
-
-    import psycopg
 
     from tests.factories import payload_for
 
@@ -175,40 +177,24 @@ def test_concurrent_rejects_and_accepts_through_the_app_each_get_their_own_answe
         app.extensions["sdiot_store"].close()
 
 
-def test_the_writers_connection_is_replaced_after_the_server_drops_it(ingest_pg_url):
+def test_the_writers_connection_is_replaced_after_the_server_drops_it(pg_store, ingest_pg_url):
     """A killed backend costs the batch in flight a 503 (EMQX retries); the next batch reconnects."""
-    import psycopg
-
-    from webhooks.store import open_store
-
-    store = open_store(ingest_pg_url, group_commit=True)
-    try:
-        assert store.insert_message(_bound("gates", 10)) is True
-        pid = store._writer_conn.info.backend_pid
-        with psycopg.connect(ingest_pg_url, autocommit=True) as admin:
-            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
-        with pytest.raises(StoreUnavailable):
-            store.insert_message(_bound("gates", 11))
-        assert store.insert_message(_bound("gates", 11)) is True
-        assert store._writer_conn.info.backend_pid != pid
-    finally:
-        store.close()
+    assert pg_store.insert_message(_bound("gates", 10)) is True
+    pid = pg_store._writer_conn.info.backend_pid
+    with psycopg.connect(ingest_pg_url, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    with pytest.raises(StoreUnavailable):
+        pg_store.insert_message(_bound("gates", 11))
+    assert pg_store.insert_message(_bound("gates", 11)) is True
+    assert pg_store._writer_conn.info.backend_pid != pid
 
 
-def test_after_a_quiet_spell_a_dropped_writer_connection_costs_a_reconnect_not_a_503(ingest_pg_url):
+def test_after_a_quiet_spell_a_dropped_writer_connection_costs_a_reconnect_not_a_503(pg_store, ingest_pg_url):
     """A connection dropped while idle (firewall, idle_session_timeout) is found by a check first."""
-    import psycopg
-
-    from webhooks.store import open_store
-
-    store = open_store(ingest_pg_url, group_commit=True)
-    try:
-        assert store.insert_message(_bound("gates", 20)) is True
-        pid = store._writer_conn.info.backend_pid
-        with psycopg.connect(ingest_pg_url, autocommit=True) as admin:
-            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
-        store._writer_used_at -= store.WRITER_IDLE_CHECK_SECONDS + 1  # as if it had been quiet
-        assert store.insert_message(_bound("gates", 21)) is True
-        assert store._writer_conn.info.backend_pid != pid
-    finally:
-        store.close()
+    assert pg_store.insert_message(_bound("gates", 20)) is True
+    pid = pg_store._writer_conn.info.backend_pid
+    with psycopg.connect(ingest_pg_url, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    pg_store._writer_used_at -= pg_store.WRITER_IDLE_CHECK_SECONDS + 1  # as if it had been quiet
+    assert pg_store.insert_message(_bound("gates", 21)) is True
+    assert pg_store._writer_conn.info.backend_pid != pid

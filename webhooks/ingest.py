@@ -43,14 +43,13 @@ def _handle(stream):
             raise Unauthorized("unauthorized", "missing or unknown bearer token")
         if draining():
             raise Unavailable("draining", "this pod is shutting down")
-        body, too_large = _read_body(settings.max_body_bytes)
-        if not too_large and request.content_length is not None and len(body) < request.content_length:
+        body, too_large, cut_off = _read_body(settings.max_body_bytes)
+        if cut_off:
             # The sender went away mid-body (EMQX resends on a broken connection). A dead letter
             # would keep a fragment no replay can accept; if anyone still listens, 503 asks for
             # the whole body again rather than letting the message drop.
-            log.info("ingest %s: body ended after %d of %d bytes", stream, len(body), request.content_length)
-            return _unavailable(settings, f"the body ended after {len(body)} of {request.content_length} bytes; "
-                                          "send it again"), "incomplete"
+            log.info("ingest %s: %s", stream, cut_off)
+            return _unavailable(settings, f"{cut_off}; send it again"), "incomplete"
         if too_large:
             metrics.REJECTED.labels(stream, "body_too_large").inc()
             _dead_letter(store, settings, stream, "body_too_large",
@@ -75,14 +74,16 @@ def _handle(stream):
 
 
 def _read_body(limit):
-    """At most ``limit`` bytes; (prefix, True) when the body is larger."""
+    """(at most ``limit`` bytes, whether the body is larger, why it is incomplete or None)."""
     length = request.content_length
     if length is not None and length > limit:
-        return request.stream.read(limit), True
+        return request.stream.read(limit), True, None
     data = request.stream.read(limit + 1)
     if len(data) > limit:
-        return data[:limit], True
-    return data, False
+        return data[:limit], True, None
+    if length is not None and len(data) < length:
+        return data, False, f"the body ended after {len(data)} of {length} bytes"
+    return data, False, None
 
 
 def _reject(store, settings, stream, exc, body, decoded=None):
@@ -93,7 +94,7 @@ def _reject(store, settings, stream, exc, body, decoded=None):
         log.warning("dead letter for %s not stored (%s); answering 503", stream, store_exc)
         return _unavailable(settings, "could not store the rejected body"), "unavailable"
     payload = dict(status="rejected", reason=exc.reason, detail=exc.detail, dead_letter_id=dead_letter_id)
-    return (Response(json.dumps(payload), status=422, mimetype="application/json")), "rejected"
+    return Response(json.dumps(payload), status=422, mimetype="application/json"), "rejected"
 
 
 def _storable(text):
