@@ -16,7 +16,7 @@ from datetime import datetime
 
 import requests
 
-from emqx_rules import loader
+from emqx_rules import loader, topic_filter
 
 # The HTTP connector's default headers (emqx_bridge_http_schema.erl), sent unless overridden.
 EMQX_DEFAULT_HEADERS = {
@@ -74,17 +74,9 @@ def read_jsonl(path):
                 yield msg
 
 
-def topic_matches(topic_filter, topic):
-    """MQTT matching: '+' one level, '#' the rest (incl. the parent); wildcards never match '$...'."""
-    f, t = topic_filter.split("/"), topic.split("/")
-    if topic.startswith("$") and f[0] in ("+", "#"):
-        return False
-    for i, level in enumerate(f):
-        if level == "#":
-            return True
-        if i >= len(t) or (level != "+" and level != t[i]):
-            return False
-    return len(f) == len(t)
+def topic_matches(flt, topic):
+    """Does ``topic`` match the FROM filter ``flt``, as in EMQX (emqx_rules.topic_filter)."""
+    return topic_filter.match(topic, flt)
 
 
 def compiled_rules(ruleset=None):
