@@ -1,8 +1,8 @@
 """MQTT topic names and filters as EMQX reads them: one matcher, one validator, one parser.
 
-Used by the rule evaluator (FROM and ``=~``) and by ``sdiot rules replay``. Ported from
-emqx/emqx@v5.8.9 ``apps/emqx/src/emqx_topic.erl`` (the same in 6.x unless noted), function by
-function:
+Used by the rule evaluator (FROM and ``=~``), ``sdiot rules replay`` and the ACL simulator
+(webhooks/auth_db/acl.py). Ported from emqx/emqx@v5.8.9 ``apps/emqx/src/emqx_topic.erl`` (the
+same in 6.x unless noted), function by function:
 
 - ``match/2`` → ``match(name, filter)``; its helpers ``match_words/2`` and ``match_tokens/2`` →
   ``matcher(filter)``. ``+`` takes exactly one level, an empty one too; a final ``#`` takes the

@@ -21,7 +21,7 @@ def row(permission, action, topic, qos=None, retain=None):
     ("a/b/c", "a/#", True),
     ("a", "a/#", True),  # '#' also matches the parent level
     ("a/b/c", "#", True),
-    ("$SYS/x", "#", True),  # on word lists EMQX has no '$' special case (authz uses words)
+    ("$SYS/x", "#", False),  # since EMQX 5.8.4 (12fe8e22a5) the '$' rule holds on word lists too
     ("a/b/c", "a/+", False),
     ("a/b", "a/b/c", False),
     ("a/+", "a/#", True),  # subscription filter inside a broader rule filter
@@ -125,6 +125,8 @@ def test_superuser_skips_rules():
 @pytest.mark.parametrize("action, topic, expected", [
     ("subscribe", "$share/g1/d/MM001/cmd", "allow"),  # shared: the real topic is authorized
     ("subscribe", "$queue/d/MM001/cmd", "allow"),
+    ("subscribe", "$exclusive/d/MM001/cmd", "allow"),
+    ("subscribe", "$share/g1", "deny"),  # malformed: EMQX refuses it before authz
     ("subscribe", "$share/g1/d/MM002/cmd", "deny"),
     ("publish", "$delayed/10/d/MM001/data", "allow"),
     ("publish", "$delayed/10", "deny"),  # malformed: EMQX denies

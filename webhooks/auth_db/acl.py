@@ -9,16 +9,17 @@ Semantics from emqx/emqx:
   action, qos/retain and topic match decides; ``${username}``/``${clientid}`` in a topic are
   rendered per client (a missing value: the row cannot match); an ``eq`` topic matches only the
   identical string; otherwise ``emqx_topic:match(words(Topic), words(Filter))``.
-- apps/emqx/src/emqx_topic.erl ``match/2`` on word lists: ``+`` matches one level, ``#`` the
-  rest (including nothing); a *subscription* filter is matched against the rule filter the same
-  way, so rule ``a/#`` permits subscribing to ``a/+``. Quirk, reproduced: the ``+`` clause takes
-  any word, so rule ``a/+`` also permits subscribing to ``a/#`` (our ACL rows never end in ``+``).
-  On word lists there is no special case for ``$`` topics (the ``$`` rule applies to binaries).
+- apps/emqx/src/emqx_topic.erl ``match/2`` (emqx_rules.topic_filter): a *subscription* filter is
+  matched against the rule filter as if it were a name, so rule ``a/#`` permits subscribing to
+  ``a/+``, and (the ``+`` clause takes any word) rule ``a/+`` permits ``a/#`` too (our ACL rows
+  never end in ``+``). Since 5.8.4 a wildcard first level does not match ``$SYS/...`` here either.
 - apps/emqx_auth/src/emqx_authz/emqx_authz.erl: a superuser is allowed before any source runs;
   no match falls through to ``authorization.no_match``.
 """
 import re
 from dataclasses import dataclass
+
+from emqx_rules import topic_filter
 
 ALL_QOS = (0, 1, 2)
 _TEMPLATE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_.]*)\}")
@@ -95,15 +96,7 @@ def _retain(value):
 
 def topic_match(name_words, filter_words):
     """``emqx_topic:match/2`` on word lists (a name, or a subscription filter, against a filter)."""
-    i = 0
-    while True:
-        if i < len(filter_words) and filter_words[i] == "#" and i == len(filter_words) - 1:
-            return True
-        if i == len(name_words) or i == len(filter_words):
-            return i == len(name_words) and i == len(filter_words)
-        if name_words[i] != filter_words[i] and filter_words[i] != "+":
-            return False
-        i += 1
+    return topic_filter.match("/".join(name_words), "/".join(filter_words))
 
 
 def render_topic(topic, client):
@@ -133,21 +126,22 @@ def matches(rule, client, action, topic, qos, retain):
     if rule.topic.startswith("eq "):
         return topic == rule.topic[3:]
     rendered = render_topic(rule.topic, client)
-    return rendered is not None and topic_match(topic.split("/"), rendered.split("/"))
+    return rendered is not None and topic_filter.match(topic, rendered)
 
 
 def real_topic(action, topic):
     """The topic EMQX authorizes: ``$delayed/N/t`` → ``t`` (emqx_access_control:authorize/3);
-    for a subscription ``$share/G/t`` and ``$queue/t`` → ``t`` (emqx_channel check_sub_authzs,
-    emqx_topic:get_shared_real_topic/1). None for a malformed ``$delayed`` topic (EMQX: deny)."""
+    for a subscription the real filter of ``$share/G/t``, ``$queue/t`` and ``$exclusive/t``
+    (emqx_channel check_sub_authzs, emqx_topic:parse/1). None for a topic EMQX refuses before
+    authz (a malformed ``$delayed`` or ``$share`` one)."""
     if topic.startswith("$delayed/"):
         parts = topic[len("$delayed/"):].split("/", 1)
         return parts[1] if len(parts) == 2 else None
-    if action == "subscribe" and topic.startswith("$share/"):
-        parts = topic.split("/", 2)
-        return parts[2] if len(parts) == 3 else topic
-    if action == "subscribe" and topic.startswith("$queue/"):
-        return topic[len("$queue/"):]
+    if action == "subscribe":
+        try:
+            return topic_filter.parse(topic).topic
+        except topic_filter.InvalidTopic:
+            return None
     return topic
 
 
