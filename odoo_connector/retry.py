@@ -5,50 +5,23 @@ Safe means: the failure is ``retryable`` (errors.py) and either nothing can have
 (``ingest``/``ingest_events`` keyed on message_key, reads). After a read timeout a plain
 ``create`` is never repeated here: its outcome is unknown and only the caller can reconcile.
 
-The forwarder has its own outbox backoff; this layer only rides out blips within one call.
-Tests turn it off with ``RetryPolicy.off()`` or inject ``sleep``/``clock`` to run instantly.
+The waiting and the bounds are the project's one policy (backoff.py); the forwarder backs off
+its outbox with the same policy, and this layer only rides out blips within one call. Tests turn
+it off with ``RetryPolicy.off()`` or ``backoff.set_active(False)``, or inject ``sleep``/``clock``.
 """
-import random
-import time
-from dataclasses import dataclass, field
-from typing import Callable
+from dataclasses import dataclass
+from functools import partial
 
+from .backoff import Backoff, Retrying
 from .errors import OdooError
 
 
 @dataclass(frozen=True)
-class RetryPolicy:
-    attempts: int = 3  # total tries, including the first
-    max_time: float = 20.0  # seconds from the first try; no new try would start after this
-    base_delay: float = 0.2
-    max_delay: float = 5.0
-    sleep: Callable[[float], None] = field(default=time.sleep, repr=False, compare=False)
-    clock: Callable[[], float] = field(default=time.monotonic, repr=False, compare=False)
-    jitter: Callable[[float, float], float] = field(default=random.uniform, repr=False, compare=False)
-
-    @classmethod
-    def off(cls):
-        """One try, no waiting: for tests and for callers that back off themselves."""
-        return cls(attempts=1, max_time=0.0)
-
-    def delay(self, attempt):
-        """Full-jitter exponential backoff before try number ``attempt + 1``."""
-        return self.jitter(0.0, min(self.max_delay, self.base_delay * 2 ** (attempt - 1)))
+class RetryPolicy(Retrying):
+    backoff: Backoff = Backoff(base=0.2, cap=5.0)  # blips within one call: short waits
 
     def run(self, call, *, idempotent):
-        started = self.clock()
-        attempt = 1
-        while True:
-            try:
-                return call()
-            except OdooError as exc:
-                if not should_retry(exc, idempotent=idempotent) or attempt >= self.attempts:
-                    raise
-                pause = self.delay(attempt)
-                if self.clock() - started + pause > self.max_time:
-                    raise
-                self.sleep(pause)
-                attempt += 1
+        return self.call(call, on=OdooError, when=partial(should_retry, idempotent=idempotent))
 
 
 def should_retry(exc, *, idempotent):

@@ -11,6 +11,7 @@ from webhooks.auth_db import certs, device_config, lifecycle, provisioning
 from webhooks.auth_db.command import add_db_argument, auth_session, print_json
 from webhooks.auth_db import emqx_admin
 from webhooks.cli import CommandError
+from webhooks.cli.progress import Progress
 from webhooks.device_types import BY_NAME
 
 
@@ -84,16 +85,6 @@ def _open_secrets_file(path):
         raise CommandError(f"--out {path}: {exc.strerror} (it must not exist yet; nothing was imported)") from None
 
 
-def _progress(done, total):
-    width = 30
-    filled = width * done // max(total, 1)
-    if done != total and filled == width * (done - 1) // max(total, 1):
-        return  # redraw only when the bar grows
-    print(f"\rimporting [{'#' * filled}{' ' * (width - filled)}] {done}/{total}", end="", file=sys.stderr)
-    if done == total:
-        print(file=sys.stderr)
-
-
 def _import(args):
     try:
         with open(args.file, newline="", encoding="utf-8") as fh:
@@ -102,8 +93,8 @@ def _import(args):
         raise CommandError(f"{args.file}: {exc.strerror}") from None
     out = _open_secrets_file(args.out) if args.out else None  # before importing: secrets are shown once
     try:
-        with auth_session(args) as conn:
-            created = provisioning.import_devices(conn, provisioning.read_csv(lines), progress=_progress)
+        with auth_session(args) as conn, Progress("importing", quiet=args.json) as progress:
+            created = provisioning.import_devices(conn, provisioning.read_csv(lines), progress=progress)
     except BaseException:
         if out is not None:
             out.close()

@@ -13,9 +13,9 @@ import time
 from datetime import datetime, timedelta, timezone
 
 from webhooks.cli import CommandError
+from webhooks.cli.progress import Progress
 from webhooks.simulator import FarmConfig, Faults, simulate
 from webhooks.simulator import send as sender
-from webhooks.simulator.progress import Progress
 from webhooks.simulator.summary import summarize, table
 
 
@@ -110,10 +110,9 @@ def run(args):
 def post_through_rules(sim, url, token, concurrency=4, speedup=0.0):
     """Run the simulation through the rules to the tier with a progress bar; the summary dict."""
     planned = sender.plan(sim.events)
-    bar = Progress(len(planned), label="sending")
     began = time.monotonic()
-    outcomes = sender.send(planned, url, token, concurrency=concurrency, speedup=speedup, progress=bar)
-    bar.close()
+    with Progress("sending", total=len(planned)) as bar:
+        outcomes = sender.send(planned, url, token, concurrency=concurrency, speedup=speedup, progress=bar)
     return summarize(outcomes, time.monotonic() - began)
 
 

@@ -1,25 +1,13 @@
-"""Exponential backoff with full jitter, bounded by a cap, for Odoo being down or slow.
+"""The forwarder's wait after Odoo could not take a batch: the project's one backoff policy
+(``odoo_connector/backoff.py``), counted over a worker's consecutive failures.
 
-Two things back off with the same policy: the rows of a failed call (their ``next_attempt_at``
-moves out, so no forwarder hammers Odoo with them) and the worker itself (it stops claiming new
-rows for a while, so fresh inserts do not hammer Odoo either). Full jitter spreads replicas that
-failed together so they do not come back together ("thundering herd").
+Two things back off with it: the rows of a failed call (their ``next_attempt_at`` moves out, so
+no forwarder hammers Odoo with them) and the worker itself (it stops claiming new rows for a
+while, so fresh inserts do not hammer Odoo either).
 """
-import random
-from dataclasses import dataclass
+from odoo_connector.backoff import Backoff
 
-
-@dataclass(frozen=True)
-class Backoff:
-    base: float = 0.5  # seconds before the first retry (before jitter)
-    cap: float = 60.0  # no wait is ever longer than this
-    jitter: bool = True  # tests turn it off to assert exact delays
-
-    def delay(self, attempt, rand=random.random):
-        """Seconds to wait after the ``attempt``-th consecutive failure (1-based)."""
-        exp = min(self.cap, self.base * 2 ** max(0, min(attempt - 1, 32)))
-        # Full jitter, but never below a tenth of the step: a zero wait would retry at once.
-        return exp * (0.1 + 0.9 * rand()) if self.jitter else exp
+__all__ = ["Backoff", "Streak"]
 
 
 class Streak:

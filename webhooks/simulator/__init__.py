@@ -13,7 +13,6 @@
     mqtt.py          the traffic published to a real broker (paho-mqtt, the ``mqtt`` extra)
     tier.py          a webhook tier of the demo's own: gunicorn on a loopback port
     summary.py       what the tier answered: counts, reasons, device types, latency
-    progress.py      a plain-text progress bar
 
 Deterministic: the same FarmConfig (seed and start included) gives the same stream.
 """
