@@ -8,7 +8,7 @@ blocked (emqx/emqx changes/ee/fix-17947), which is also why a second apply is a 
 """
 from dataclasses import dataclass
 
-from emqx_rules.emqx_api import EmqxApiError
+from webhooks.emqx_api import EmqxApiError
 
 
 @dataclass(frozen=True)

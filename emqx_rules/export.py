@@ -4,12 +4,18 @@ Each rule becomes ``<rule_id>.toml`` in the layout loader.py reads. Its first HT
 any) becomes the [action] table: connector, path, method, headers, body, resource_opts, without
 server-managed fields. Secrets stay as EMQX showed them (``"******"``): export never has them.
 The SQL is written as EMQX holds it (comments were stripped on apply).
+
+A GET answers with every default filled in (emqx_bridge_v2_api.erl fill_defaults/3), and on 6.x
+that includes resource options EMQX 5.8 refuses (emqx_schema.ACTION_RESOURCE_OPTS_6X): they are
+left out, and one that differs from 6.x's default is named in a comment, so the file lints and
+applies on 5.8. ``body = ""`` is kept: it is an empty body to EMQX, not an unset one.
 """
 import json
 import re
 from pathlib import Path
 
 from emqx_rules.desired import MANAGED_PREFIX
+from emqx_rules.emqx_schema import exportable_resource_opts
 
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 
@@ -58,15 +64,18 @@ def rule_file_text(rule, actions):
                   f"path = {_value(params.get('path', ''))}", f"method = {_value(params.get('method', 'post'))}"]
         if params.get("headers"):
             lines.append(f"headers = {_value(params['headers'])}")
-        if params.get("body"):
+        if params.get("body") is not None:
             lines.append(f"body = {_value(params['body'])}")
-        if action.get("resource_opts"):
-            lines.append(f"resource_opts = {_value(action['resource_opts'])}")
+        opts, dropped = exportable_resource_opts(action.get("resource_opts") or {})
+        if dropped:
+            lines.append(f"# Not exported (EMQX 5.8 has no such resource_opts): {_value(dropped)}")
+        if opts:
+            lines.append(f"resource_opts = {_value(opts)}")
     return "\n".join(lines) + "\n"
 
 
 def export(snapshot, out_dir, only_managed=False):
-    """Write one file per rule of ``snapshot`` (EmqxApi.snapshot()); returns the paths written."""
+    """Write one file per rule of ``snapshot`` (RulesApi.snapshot()); returns the paths written."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = []

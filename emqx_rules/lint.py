@@ -1,6 +1,11 @@
-"""``sdiot rules lint``: every rule parses, its action exists, and none walks into a known trap.
+"""``sdiot rules lint``: every rule parses, its action exists, EMQX accepts every setting, and
+none walks into a known trap.
 
-Errors fail the command; warnings are traps with a reason (shared/reference/emqx.md 1-3):
+Errors fail the command (and stop ``apply``). Besides SQL that does not parse and a missing
+connector, they are everything EMQX's REST API would refuse with a 400 (emqx_schema.py: names,
+unknown or 6.x-only keys, batch options on an HTTP action, bad enum values) and ``body = ""``,
+which EMQX sends as an empty body. Each names its file and field.
+Warnings are traps with a reason (shared/reference/emqx.md 1-3):
 - a double-quoted string outside FROM is an identifier, so ``x = "abc"`` is silently false;
 - an ingest rule that reads ``payload.x`` fails on non-JSON payloads and sends nothing, so the
   tier never sees them (acknowledge with ``reads_payload = true`` when that is the intent);
@@ -11,8 +16,9 @@ Errors fail the command; warnings are traps with a reason (shared/reference/emqx
 """
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
-from emqx_rules import sqltext
+from emqx_rules import emqx_schema, sqltext
 from emqx_rules.plan import canonical
 
 _INGEST_PATH = re.compile(r"^/v1/ingest/")
@@ -21,11 +27,29 @@ _INGEST_PATH = re.compile(r"^/v1/ingest/")
 @dataclass(frozen=True)
 class Finding:
     level: str  # error | warning
-    rule_id: str
+    rule_id: str  # the rule, or the connector whose file it is
     message: str
+    file: Path | None = None
 
     def __str__(self):
-        return f"{self.level}: {self.rule_id}: {self.message}"
+        where = f"{_shown(self.file)}: " if self.file else ""
+        return f"{self.level}: {where}{self.rule_id}: {self.message}"
+
+
+def _shown(path):
+    path = Path(path)
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return path
+
+
+def _schema_errors(subject, file, problems):
+    return [Finding("error", subject, f"{field}: {message}", file) for field, message in problems]
+
+
+def _set(action, *names):
+    return {n: getattr(action, n) for n in names if getattr(action, n) not in (None, {})}
 
 
 def _ms(value):
@@ -35,8 +59,8 @@ def _ms(value):
 
 def lint_rule(rule, ruleset, compile_rule, rule_error):
     out = []
-    err = lambda m: out.append(Finding("error", rule.id, m))  # noqa: E731
-    warn = lambda m: out.append(Finding("warning", rule.id, m))  # noqa: E731
+    err = lambda m: out.append(Finding("error", rule.id, m, rule.file))  # noqa: E731
+    warn = lambda m: out.append(Finding("warning", rule.id, m, rule.file))  # noqa: E731
     sql = rule.emqx_sql
     try:
         compile_rule(sql)
@@ -56,6 +80,8 @@ def lint_rule(rule, ruleset, compile_rule, rule_error):
              "never sees it; pass payload through raw, or set reads_payload = true and say why")
     if ingest and sqltext.selects_star(sql):
         warn("SELECT * sends every column, not the ingest envelope: select the envelope fields")
+    out += _schema_errors(rule.id, rule.file, emqx_schema.action_problems(
+        "[action]", _set(rule.action, "name", "method", "body", "resource_opts")))
     if rule.action.body not in (None, "", "${.}"):
         warn("body template: EMQX does not JSON-escape templates; leave body unset and shape in SQL")
     opts = {**(connector.action_defaults.get("resource_opts", {}) if connector else {}),
@@ -77,12 +103,17 @@ def lint(ruleset, compile_rule=None, rule_error=None, case_files=None):
         from emqx_rules import RuleError, compile_rule
         rule_error = RuleError
     findings, owner = [], {}
+    for connector in ruleset.connectors.values():
+        findings += _schema_errors(connector.name, connector.file, emqx_schema.connector_problems(connector))
+        findings += _schema_errors(connector.name, connector.file,
+                                   emqx_schema.action_problems("[action_defaults]", connector.action_defaults))
     for rule in ruleset.rules.values():
         if rule.action.name in owner:
             findings.append(Finding("error", rule.id, f"action name {rule.action.name} is also rule "
-                                                      f"{owner[rule.action.name]}'s: give each rule its own"))
+                                                      f"{owner[rule.action.name]}'s: give each rule its own",
+                                    rule.file))
         owner.setdefault(rule.action.name, rule.id)
         findings += lint_rule(rule, ruleset, compile_rule, rule_error)
         if case_files is not None and not case_files(rule.id):
-            findings.append(Finding("warning", rule.id, "no case files in cases/<rule_id>/: add some"))
+            findings.append(Finding("warning", rule.id, "no case files in cases/<rule_id>/: add some", rule.file))
     return findings

@@ -8,7 +8,10 @@ A broker's GET answers differ from what was POSTed in ways that are not drift:
   description carries a token fingerprint, so a rotated token still shows up);
 - durations and sizes written differently ("60s" vs "1m", "32MB" vs "32mb").
 Something we leave unset but EMQX has set (a body template added in the dashboard) is drift for the
-few keys listed in ``_MUST_STAY_UNSET``.
+few keys listed in ``_MUST_STAY_UNSET``. ``body = ""`` is set, not unset: EMQX sends an empty
+body for it, and the JSON of the SELECT output only when body is absent
+(emqx_bridge_http_connector.erl render_request_body/3) or ``${.}``, which renders that same JSON
+(emqx_template.erl to_string/1).
 """
 import re
 from dataclasses import dataclass, field
@@ -88,7 +91,7 @@ def _unset_violations(kind, actual):
         node = actual
         for k in keys:
             node = node.get(k) if isinstance(node, dict) else None
-        if node not in (None, "", "${.}"):
+        if node is not None and node != "${.}":
             out.append(f"{'.'.join(keys)}: {node!r} -> (unset)")
     return out
 

@@ -1,4 +1,5 @@
-"""The EMQX REST client of the auth DB (webhooks/auth_db/emqx_admin.py), faked at the transport.
+"""The auth DB's EMQX calls (webhooks/auth_db/emqx_admin.py, over webhooks/emqx_api.py), faked
+at the transport.
 
 Shapes: emqx/emqx:apps/emqx_management/src/emqx_mgmt_api_clients.erl (clients list, kick,
 per-client authz cache: 204 | 404 CLIENTID_NOT_FOUND), apps/emqx_auth/src/emqx_authz/
@@ -11,21 +12,25 @@ import pytest
 import requests
 import responses
 
-from webhooks.auth_db.emqx_admin import EmqxAdmin
+from webhooks.auth_db.emqx_admin import TIMEOUT, EmqxAdmin
 from webhooks.auth_db.errors import EmqxError
+from webhooks.emqx_api import EmqxApi
 
 API = "http://emqx.test:18083/api/v5"
 
 
 @pytest.fixture
 def admin():
-    return EmqxAdmin("http://emqx.test:18083/", "key1", "secret1")
+    return EmqxAdmin(EmqxApi("http://emqx.test:18083/", "key1", "secret1"))
 
 
-@pytest.mark.parametrize("url", ["http://emqx.test:18083", "http://emqx.test:18083/", "http://emqx.test:18083/api/v5/"])
-def test_base_url_forms(url):
-    """The API URL may be given with or without /api/v5."""
-    assert EmqxAdmin(url, "k", "s").base == API
+def test_from_env_uses_the_shared_client(monkeypatch):
+    """from_env builds the one EMQX client, with the operator's short timeouts and its own name."""
+    for name, value in (("URL", "http://emqx.test:18083/"), ("KEY", "k"), ("SECRET", "s")):
+        monkeypatch.setenv(f"SDIOT_EMQX_API_{name}", value)
+    api = EmqxAdmin.from_env().api
+    assert isinstance(api, EmqxApi) and api.base == API and api.timeout == TIMEOUT
+    assert " auth-db " in api.user_agent
 
 
 def test_from_env_requires_all_three(monkeypatch):

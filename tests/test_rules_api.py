@@ -2,15 +2,21 @@
 
 The fake answers as EMQX's handlers do, 5.8.9 and 6.x (HEAD 6.3):
 - emqx/emqx apps/emqx_rule_engine/src/emqx_rule_engine_api.erl: GET /rules -> {data, meta:{page,
-  limit,count,hasnext}}; POST 201 (400 "rule id already exists"); PUT 200 (5.8 replaces, 6.x
-  merges with the stored rule); DELETE 204; 404 {code: NOT_FOUND}; format_rule_info_resp adds
+  limit,count,hasnext}}; POST 201 (400 "rule id already exists"); PUT 200, merged into the stored
+  rule on both (5.8.9: apps/emqx/src/emqx_config_handler.erl merge_to_old_config/2; 6.x:
+  maps:merge in '/rules/:id'(put)); DELETE 204; 404 {code: NOT_FOUND}; format_rule_info_resp adds
   from, created_at, last_modified_at (6.x also namespace: null, action_details).
 - apps/emqx_bridge/src/emqx_bridge_v2_api.erl and apps/emqx_connector/src/emqx_connector_api.erl:
   GET lists (format_resource: raw config + fill_defaults + status, node_status, status_reason,
-  redacted); POST 201 / 400 ALREADY_EXISTS; PUT 200 keeps "******" secrets (deobfuscate);
-  DELETE 204, or 400 while rules use the action / actions use the connector.
+  redacted; on 6.x the defaults include options 5.8 lacks: max_inactive, health_check_timeout,
+  health_check_interval_jitter, dispatch_strategy, fallback_actions); POST 201 / 400
+  ALREADY_EXISTS; PUT 200 replaces, keeping "******" secrets (deobfuscate); DELETE 204, or 400
+  while rules use the action / actions use the connector.
+- On 5.8 a resource_opts key the schema lacks is 400 BAD_REQUEST, the message the JSON of hocon's
+  first error (emqx/hocon hocon_tconf.erl check_unknown_fields/3, apps/emqx/src/emqx_hocon.erl
+  format_error/2), from emqx_connector_schema.erl common_resource_opts_subfields/0 and
+  emqx_bridge_http_schema.erl fields(action_resource_opts).
 """
-import argparse
 import copy
 import json
 import re
@@ -19,10 +25,11 @@ import pytest
 import requests
 import responses
 
-from emqx_rules import desired, loader, plan
+from emqx_rules import desired, export, lint, loader, plan
 from emqx_rules.apply import apply_changes
-from emqx_rules.emqx_api import EmqxApi, EmqxApiError
-from webhooks.cli import rules as rules_cli
+from emqx_rules.rules_api import RulesApi
+from tests.test_rules_tool import sdiot_rules
+from webhooks.emqx_api import EmqxApi, EmqxApiError
 
 BASE = "http://127.0.0.1:18083"
 ENV = {"SDIOT_WEBHOOK_URL": "http://webhooks:8000", "SDIOT_WEBHOOK_TOKENS": "tok-new,tok-old"}
@@ -34,6 +41,14 @@ ACTION_DEFAULTS = {"enable": True, "description": "", "parameters": {"max_retrie
                    "resource_opts": {"health_check_interval": "15s", "inflight_window": 100,
                                      "max_buffer_bytes": "256MB", "query_mode": "async", "request_ttl": "45s",
                                      "worker_pool_size": 16}}
+DEFAULTS_6X = {"connectors": {"max_inactive": "10s", "resource_opts": {"health_check_timeout": "60s"}},
+               "actions": {"fallback_actions": [], "resource_opts": {
+                   "dispatch_strategy": "per_clientid", "health_check_interval_jitter": "0ms",
+                   "health_check_timeout": "60s"}}}
+RESOURCE_OPTS_58 = {"connectors": {"health_check_interval", "start_after_created", "start_timeout"},
+                    "actions": {"buffer_mode", "buffer_seg_bytes", "health_check_interval", "inflight_window",
+                                "max_buffer_bytes", "metrics_flush_interval", "query_mode", "request_ttl",
+                                "resume_interval", "worker_pool_size"}}
 
 
 def _fill(defaults, raw):
@@ -71,6 +86,8 @@ class FakeEmqx:
         store = self.raw[coll]
         if request.method == "GET" and not ident:
             return self.list(coll, request)
+        if request.method in ("POST", "PUT") and (refused := self.refused(coll, body)):
+            return refused
         if request.method == "POST":
             key = body.get("id") if coll == "rules" else body["name"]
             if key in store:
@@ -85,7 +102,7 @@ class FakeEmqx:
         if request.method == "PUT":
             dropped = ("id",) if coll == "rules" else ("type", "name", "status", "node_status")
             new = {k: v for k, v in body.items() if k not in dropped}
-            if coll == "rules" and self.version == "6.x":
+            if coll == "rules":
                 new = {**store[name], **new}
             old = store[name]
             if coll != "rules" and (old.get("headers") or {}).get("authorization") and \
@@ -104,6 +121,15 @@ class FakeEmqx:
             return 204, {}, ""
         return 200, {}, json.dumps(self.render(coll, name))
 
+    def refused(self, coll, body):
+        """5.8's 400 for a resource_opts key its schema lacks, or None."""
+        unknown = sorted(set(body.get("resource_opts", {})) - RESOURCE_OPTS_58.get(coll, set()))
+        if self.version != "5.8" or coll == "rules" or not unknown:
+            return None
+        error = {"kind": "validation_error", "path": "root.resource_opts", "reason": "unknown_fields",
+                 "unknown": ", ".join(unknown), "unmatched": ", ".join(sorted(RESOURCE_OPTS_58[coll]))}
+        return 400, {}, json.dumps({"code": "BAD_REQUEST", "message": json.dumps(error)})
+
     def render(self, coll, key):
         raw = self.raw[coll][key]
         if coll == "rules":
@@ -115,7 +141,8 @@ class FakeEmqx:
                 out.update(namespace=None, action_details=[
                     {"type": "http", "name": a.split(":", 1)[1], "status": "connected"} for a in out["actions"]])
             return out
-        filled = _fill(CONNECTOR_DEFAULTS if coll == "connectors" else ACTION_DEFAULTS, raw)
+        defaults = CONNECTOR_DEFAULTS if coll == "connectors" else ACTION_DEFAULTS
+        filled = _fill(_fill(defaults, DEFAULTS_6X[coll]) if self.version == "6.x" else defaults, raw)
         out = {**filled, "type": "http", "name": key, "status": "connected", "status_reason": "",
                "node_status": [{"node": "emqx@127.0.0.1", "status": "connected", "status_reason": ""}]}
         if coll == "actions":
@@ -143,15 +170,7 @@ def broker(request):
 
 @pytest.fixture
 def api():
-    return EmqxApi(BASE, "key", "secret")
-
-
-def sdiot_rules(*argv):
-    """`sdiot rules ...` with only this command group registered (others' imports stay out)."""
-    parser = argparse.ArgumentParser()
-    rules_cli.register(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(["rules", *argv])
-    return args.func(args)
+    return RulesApi(EmqxApi(BASE, "key", "secret"))
 
 
 def _desired(env=ENV):
@@ -285,7 +304,7 @@ def test_unreachable_broker_is_an_api_error():
     with responses.RequestsMock() as rsps:
         rsps.add(responses.GET, f"{BASE}/api/v5/connectors", body=requests.exceptions.ConnectionError("refused"))
         with pytest.raises(EmqxApiError, match="unreachable"):
-            EmqxApi(BASE, "k", "s").snapshot()
+            RulesApi(EmqxApi(BASE, "k", "s")).snapshot()
 
 
 @pytest.mark.parametrize("status,body,verdict", [
@@ -297,7 +316,8 @@ def test_rule_test_verdicts(status, body, verdict):
     """POST /rule_test: 200 output, 412 NOT_MATCH, 400 parse/runtime error (emqx_rule_engine_api.erl)."""
     with responses.RequestsMock() as rsps:
         rsps.add(responses.POST, f"{BASE}/api/v5/rule_test", json=body, status=status)
-        got, _ = EmqxApi(BASE, "k", "s").rule_test("SELECT 1 AS a FROM \"t\"", {"event_type": "message_publish"})
+        got, _ = RulesApi(EmqxApi(BASE, "k", "s")).rule_test('SELECT 1 AS a FROM "t"',
+                                                             {"event_type": "message_publish"})
         assert got == verdict
         sent = json.loads(rsps.calls[0].request.body)
         assert set(sent) == {"sql", "context"}
@@ -318,7 +338,7 @@ def test_live_test_reports_disagreements_with_the_broker():
 
     with responses.RequestsMock() as rsps:
         rsps.add_callback(responses.POST, f"{BASE}/api/v5/rule_test", callback=answer)
-        found = live_test.compare(EmqxApi(BASE, "k", "s"), ruleset, loader.case_files)
+        found = live_test.compare(RulesApi(EmqxApi(BASE, "k", "s")), ruleset, loader.case_files)
     cases = [(r, p) for r in ruleset.rules.values() for p in loader.case_files(r.id)]
     expected_disagree = {(r.id, p.stem) for r, p in cases if case_runner.load_case(p).get("expect") != []}
     assert {(d.rule_id, d.case) for d in found} == expected_disagree
@@ -377,3 +397,59 @@ def test_apply_refuses_rules_that_do_not_parse(broker, api, api_env, tmp_path):
     with pytest.raises(CommandError, match="broken: SQL does not parse"):
         sdiot_rules("--rules-dir", str(tmp_path / "rules"), "apply")
     assert broker.writes == []
+
+
+def test_empty_body_on_the_broker_is_drift(broker, api):
+    """An action whose body is "" sends empty requests (not the SELECT output's JSON): plan updates
+    it, and the PUT, which replaces the action, leaves body unset (emqx_bridge_http_connector.erl
+    render_request_body/3; emqx_bridge_v2.erl pre_config_update/3)."""
+    apply_changes(api, _plan(api))
+    broker.raw["actions"]["sdiot_status"]["parameters"]["body"] = ""
+    changes = _plan(api)
+    assert _ops(changes) == {("update", "action", "sdiot_status")}
+    assert [d for c in changes for d in c.diffs] == ["parameters.body: '' -> (unset)"]
+    apply_changes(api, changes)
+    assert "body" not in broker.raw["actions"]["sdiot_status"]["parameters"]
+    assert plan.drift(_plan(api)) == []
+
+
+def test_export_from_6x_lints_clean_for_58(api, tmp_path):
+    """Rules exported from a 6.x broker, whose GET fills in resource options 5.8 refuses, load and
+    lint with no errors, and would apply on 5.8; an option set away from 6.x's default is named in
+    a comment (emqx_bridge_v2_api.erl fill_defaults/3, emqx_resource_schema.erl at HEAD)."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        broker = FakeEmqx(rsps, "6.x")
+        apply_changes(api, _plan(api))
+        broker.raw["actions"]["sdiot_presence"]["resource_opts"]["dispatch_strategy"] = "random"
+        snapshot = api.snapshot()
+    assert snapshot["actions"]["sdiot_telemetry"]["resource_opts"]["health_check_timeout"] == "60s"
+    export.export(snapshot, tmp_path, only_managed=True)
+    exported = loader.load(tmp_path, loader.CONNECTORS_DIR)
+    assert set(exported.rules) == set(loader.load().rules)
+    assert [str(f) for f in lint.lint(exported) if f.level == "error"] == []
+    for rule in exported.rules.values():
+        assert set(rule.action.resource_opts) <= RESOURCE_OPTS_58["actions"]
+    assert '# Not exported (EMQX 5.8 has no such resource_opts): {dispatch_strategy = "random"}' in (
+        tmp_path / "presence.toml").read_text()
+
+
+def test_apply_stops_at_lint_what_emqx_58_refuses(api, api_env, tmp_path):
+    """A batch option on an HTTP action, which 5.8 answers with 400 unknown_fields, stops apply at
+    lint: nothing reaches the broker (emqx_bridge_http_schema.erl fields(action_resource_opts))."""
+    import shutil
+
+    from webhooks.cli import CommandError
+
+    shutil.copytree(loader.RULES_DIR, tmp_path / "rules")
+    path = tmp_path / "rules" / "telemetry.toml"
+    path.write_text(path.read_text() + "resource_opts = {batch_size = 100}\n")
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        broker = FakeEmqx(rsps, "5.8")
+        ruleset = loader.load(tmp_path / "rules", loader.CONNECTORS_DIR)
+        outcomes = apply_changes(api, plan.plan(desired.render(ruleset, ENV), api.snapshot()))
+        assert "HTTP 400 BAD_REQUEST" in outcomes[-1].error and "unknown_fields" in outcomes[-1].error
+        broker.raw = {"connectors": {}, "actions": {}, "rules": {}}
+        broker.writes.clear()
+        with pytest.raises(CommandError, match=r"telemetry: \[action.resource_opts\] batch_size: HTTP actions"):
+            sdiot_rules("--rules-dir", str(tmp_path / "rules"), "apply")
+        assert broker.writes == []

@@ -2,6 +2,7 @@
 import argparse
 import re
 import tomllib
+from pathlib import Path
 
 import pytest
 
@@ -187,6 +188,19 @@ def test_lint_errors_on_shared_action_name(tmp_path):
     assert [(f.level, f.rule_id) for f in found] == [("error", "r2")]
 
 
+LINT_CASES = sorted(p for p in (Path(__file__).parent / "fixtures" / "rules_lint").iterdir() if p.is_dir())
+
+
+@pytest.mark.parametrize("case", LINT_CASES, ids=[p.name for p in LINT_CASES])
+def test_lint_case(case, monkeypatch):
+    """A case folder's rules/ and connectors/ lint to exactly the findings its expected.txt lists."""
+    monkeypatch.chdir(case)
+    found = [str(f) for f in lint.lint(loader.load(case / "rules", case / "connectors"))]
+    expected = [line for line in (case / "expected.txt").read_text().splitlines()
+                if line and not line.startswith("#")]
+    assert found == expected
+
+
 def test_export_writes_loadable_rule_files(tmp_path):
     """Exported files load back with the same SQL, action path and connector."""
     snapshot = {
@@ -207,6 +221,20 @@ def test_export_writes_loadable_rule_files(tmp_path):
     assert rule.description == "readings"
     assert "console" in path.read_text()
     assert tomllib.loads(path.read_text())["action"]["headers"] == {"authorization": "******"}
+
+
+def test_export_keeps_an_empty_body(tmp_path):
+    """body = "" on the broker is exported as written (an empty body, not an unset one), and lint
+    then names it (emqx_bridge_http_connector.erl render_request_body/3)."""
+    snapshot = {"rules": {"status": {"id": "status", "sql": "SELECT payload FROM \"dairy/+/+/+/status\"",
+                                     "actions": ["http:sdiot_status"]}},
+                "actions": {"sdiot_status": {"name": "sdiot_status", "connector": "sdiot_webhook",
+                                             "parameters": {"path": "/v1/ingest/status", "body": ""}}},
+                "connectors": {}}
+    (path,) = export.export(snapshot, tmp_path)
+    assert loader.load_rule(path).action.body == ""
+    found = lint.lint(loader.load(tmp_path, loader.CONNECTORS_DIR))
+    assert [f.message.split(":")[0] for f in found if f.level == "error"] == ["[action] body"]
 
 
 def test_lint_command_passes_on_the_repo_rules(capsys):

@@ -1,5 +1,6 @@
 """The few EMQX REST API v5 calls the auth DB needs: find, un-cache and kick a user's clients,
-reset node caches, and publish a retained message. HTTP Basic with an API key and secret.
+reset node caches, and publish a retained message. Built on the one REST client
+(webhooks/emqx_api.py); its EmqxApiError becomes the auth DB's EmqxError (503) in ``_call``.
 
 Shapes, from emqx/emqx (5.8 and 6.x alike):
 - apps/emqx_management/src/emqx_mgmt_api_clients.erl: ``GET /clients?username=U`` →
@@ -10,44 +11,33 @@ Shapes, from emqx/emqx (5.8 and 6.x alike):
 - apps/emqx_management/src/emqx_mgmt_api_publish.erl: ``POST /publish`` → 200 ``{"id"}``, 202
   ``{"reason_code": 16, "message": "no_matching_subscribers"}`` (the retainer still keeps a
   retained message), 400 bad topic, 503 dispatch failure.
-Any transport error or unexpected status becomes EmqxError (one boundary).
 """
 import json
-import os
-from urllib.parse import quote
-
-import requests
 
 from webhooks.auth_db.errors import EmqxError
+from webhooks.emqx_api import EmqxApi, EmqxApiError
 
 TIMEOUT = (3.05, 10)  # (connect, read) seconds: an operator is waiting
+COMPONENT = "auth-db"
 
 
 class EmqxAdmin:
-    def __init__(self, base_url, key, secret, session=None):
-        base = base_url.rstrip("/")
-        self.base = base if base.endswith("/api/v5") else base + "/api/v5"
-        self.session = session or requests.Session()
-        self.session.auth = (key, secret)
-        self.session.headers["User-Agent"] = "sdiot-auth/1"
+    def __init__(self, api):
+        self.api = api
 
     @classmethod
     def from_env(cls, environ=None):
         """From SDIOT_EMQX_API_URL/_KEY/_SECRET; raises EmqxError when they are not set."""
-        env = os.environ if environ is None else environ
-        url, key, secret = (env.get(f"SDIOT_EMQX_API_{n}") for n in ("URL", "KEY", "SECRET"))
-        if not (url and key and secret):
-            raise EmqxError("EMQX REST API not configured: set SDIOT_EMQX_API_URL, SDIOT_EMQX_API_KEY and SDIOT_EMQX_API_SECRET")
-        return cls(url, key, secret)
+        try:
+            return cls(EmqxApi.from_env(environ, timeout=TIMEOUT, component=COMPONENT))
+        except EmqxApiError as exc:
+            raise EmqxError(str(exc)) from None
 
     def _call(self, method, path, ok, **kwargs):
         try:
-            resp = self.session.request(method, self.base + path, timeout=TIMEOUT, **kwargs)
-        except requests.RequestException as exc:
-            raise EmqxError(f"EMQX {method} {path}: {type(exc).__name__}") from None
-        if resp.status_code not in ok:
-            raise EmqxError(f"EMQX {method} {path}: HTTP {resp.status_code} {resp.text[:200]}")
-        return resp
+            return self.api.call(method, path, ok, **kwargs)
+        except EmqxApiError as exc:
+            raise EmqxError(str(exc)) from exc
 
     def client_ids(self, username):
         """Client ids of the sessions EMQX holds for ``username`` (first 100; a device has one)."""
@@ -59,10 +49,11 @@ class EmqxAdmin:
 
     def clean_authz_cache(self, clientid):
         """True when the client existed (204), False when it was not connected (404)."""
-        return self._call("DELETE", f"/clients/{quote(clientid, safe='')}/authorization/cache", (204, 404)).status_code == 204
+        path = f"/clients/{self.api.quote(clientid)}/authorization/cache"
+        return self._call("DELETE", path, (204, 404)).status_code == 204
 
     def kick(self, clientid):
-        return self._call("DELETE", f"/clients/{quote(clientid, safe='')}", (204, 404)).status_code == 204
+        return self._call("DELETE", f"/clients/{self.api.quote(clientid)}", (204, 404)).status_code == 204
 
     def reset_node_caches(self):
         """The 5.9+ node-wide authn/authz caches; 404 on 5.8, which has none."""

@@ -86,17 +86,18 @@ def _test(args, ruleset, case_files):
 
 
 def _api():
-    from emqx_rules.emqx_api import EmqxApi, EmqxApiError
+    from emqx_rules.rules_api import RulesApi
+    from webhooks.emqx_api import EmqxApiError
 
     try:
-        return EmqxApi.from_env()
+        return RulesApi.from_env()
     except EmqxApiError as exc:
         raise CommandError(str(exc)) from None
 
 
 def _changes(ruleset):
     from emqx_rules import desired, plan
-    from emqx_rules.emqx_api import EmqxApiError
+    from webhooks.emqx_api import EmqxApiError
 
     try:
         want = desired.render(ruleset, os.environ)
@@ -161,8 +162,8 @@ def _status(args, ruleset, case_files):
 
 
 def _export(args, ruleset, case_files):
-    from emqx_rules.emqx_api import EmqxApiError
     from emqx_rules.export import export
+    from webhooks.emqx_api import EmqxApiError
 
     try:
         written = export(_api().snapshot(), args.out, only_managed=args.managed_only)
