@@ -12,6 +12,7 @@ from .errors import (
     ConnectError,
     ConnectionLost,
     ConnectTimeout,
+    MisalignedAnswer,
     MissingError,
     OdooError,
     ProtocolError,
@@ -29,5 +30,5 @@ __all__ = [
     "OdooClient", "OdooError", "RetryPolicy", "protocol_for",
     "TransportError", "ConnectError", "ConnectTimeout", "Timeout", "ReadTimeout", "ConnectionLost",
     "ServerError", "APIError", "AuthenticationError", "AccessDenied", "ValidationError", "UserError",
-    "MissingError", "SerializationError", "ProtocolError",
+    "MissingError", "SerializationError", "ProtocolError", "MisalignedAnswer",
 ]

@@ -9,17 +9,16 @@ returns the same ids and creates nothing twice, which is what makes retrying it 
 """
 import os
 
-from . import errors, redact
+from . import errors, redact, routing
 from .json2 import Json2, web_version
 from .jsonrpc import JsonRpc
 from .retry import RetryPolicy
 from .transport import DEFAULT_TIMEOUT, Transport
 
 PROTOCOLS = ("auto", "json2", "jsonrpc")
-INGEST_METHOD = {"iot.device": "ingest_events"}
 # Repeating these cannot change data (reads) or is made harmless by message_key (ingest).
 IDEMPOTENT_METHODS = frozenset({
-    "ingest", "ingest_events", "search", "search_read", "search_count", "read", "fields_get",
+    routing.INGEST_METHOD, routing.EVENTS_METHOD, "search", "search_read", "search_count", "read", "fields_get",
     "name_search", "context_get", "check_access_rights", "version",
 })
 
@@ -114,7 +113,7 @@ class OdooClient:
         rows = list(rows)
         if not rows:
             return []
-        method = INGEST_METHOD.get(model, "ingest")
+        method = routing.method_for(model)
         result = self.call(model, method, rows)
         return check_aligned(result, rows, model=model, method=method)
 
@@ -123,14 +122,14 @@ def check_aligned(result, rows, *, model, method):
     """The addon's answer, verified: same length, each {"id": int} or {"error": str}."""
     if not isinstance(result, list) or len(result) != len(rows):
         size = len(result) if isinstance(result, list) else type(result).__name__
-        raise errors.ProtocolError(f"expected a list of {len(rows)} results, got {size}",
-                                   model=model, method=method)
+        raise errors.MisalignedAnswer(f"expected a list of {len(rows)} results, got {size}",
+                                      model=model, method=method)
     for i, item in enumerate(result):
         ok = isinstance(item, dict) and (
             (isinstance(item.get("id"), int) and not isinstance(item.get("id"), bool))
             or isinstance(item.get("error"), str)
         )
         if not ok:
-            raise errors.ProtocolError(f"result {i} is neither {{'id'}} nor {{'error'}}: {item!r:.200}",
-                                       model=model, method=method)
+            raise errors.MisalignedAnswer(f"result {i} is neither {{'id'}} nor {{'error'}}: {item!r:.200}",
+                                          model=model, method=method)
     return result

@@ -18,6 +18,7 @@ and error_bodies.py (Odoo's error bodies, both protocols).
         ├── MissingError                      record, model or method not found (addon missing?)
         ├── SerializationError                concurrent update; Odoo rolled back after its retries
         └── ProtocolError                     the answer is not what the protocol promises
+            └── MisalignedAnswer              ingest's answer does not line up with the rows sent
 
 ``retryable`` says whether repeating the *same* call can succeed and is safe:
 
@@ -130,3 +131,8 @@ class SerializationError(APIError):
 
 class ProtocolError(APIError):
     pass
+
+
+class MisalignedAnswer(ProtocolError):
+    """The addon answered, but not one ``{"id"}`` or ``{"error"}`` per row sent (an addon bug, or a
+    row it chokes on): no answer can be trusted to belong to its row."""

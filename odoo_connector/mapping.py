@@ -6,15 +6,15 @@ of its device type, renamed to the addon's field names. ``device_ref`` (the devi
 unknown device once. A ``device_presence`` row and a ``status`` message both become an
 ``iot.device`` event that the addon applies only when newer than what the device holds.
 
-The field tables live in odoo_fields.py (re-exported here).
+The field tables live in odoo_fields.py, the model names in routing.py (both re-exported here).
 """
 import datetime as dt
 import json
 
 from .odoo_fields import (  # noqa: F401 - re-exported: the tables are part of this module's API
-    ALERT_MODEL, COMMON_FIELDS, DEVICE_MODEL, EVENT_KEYS, PRESENCE_FIELDS, READING_FIELDS, REFERENCE_KEYS,
-    STATUS_EXTRA, STATUS_FIELDS,
+    COMMON_FIELDS, EVENT_KEYS, PRESENCE_FIELDS, READING_FIELDS, REFERENCE_KEYS, STATUS_EXTRA, STATUS_FIELDS,
 )
+from .routing import ALERT_MODEL, DEVICE_MODEL  # noqa: F401 - re-exported with the tables
 from .wire import odoo_date, odoo_datetime, parse_timestamp
 
 

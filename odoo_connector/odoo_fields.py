@@ -4,8 +4,8 @@ check every name and type against the addon source and the payload JSON Schemas.
 Each entry is (addon field, payload path, kind); kind is the Odoo field type the value is
 converted for (char, text, float, integer, selection, datetime, date, boolean).
 """
-DEVICE_MODEL = "iot.device"
-ALERT_MODEL = "iot.alert"
+from .routing import ALERT_MODEL
+
 # Keys the addon consumes itself; they are not fields of the target model.
 REFERENCE_KEYS = ("device_ref", "device_type")
 EVENT_KEYS = ("event", "event_at", "event_us")

@@ -3,6 +3,8 @@ works on both protocols: JSON-2 takes named arguments only (``create`` needs ``v
 while ``/jsonrpc`` ``execute_kw`` needs the leading ones positional (``create`` reads args[0]).
 Source: odoo/odoo odoo/orm/models.py signatures; ``ingest``/``ingest_events`` are our addon's.
 """
+from .routing import EVENTS_METHOD, INGEST_METHOD
+
 POSITIONAL = {
     "create": ("vals_list",),
     "write": ("ids", "vals"),
@@ -12,8 +14,8 @@ POSITIONAL = {
     "search_read": ("domain", "fields", "offset", "limit", "order"),
     "search_count": ("domain", "limit"),
     "fields_get": ("allfields", "attributes"),
-    "ingest": ("rows",),
-    "ingest_events": ("rows",),
+    INGEST_METHOD: ("rows",),
+    EVENTS_METHOD: ("rows",),
 }
 
 

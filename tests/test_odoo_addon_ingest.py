@@ -33,6 +33,10 @@ class UserError(Exception):
     pass
 
 
+class AccessError(UserError):
+    """odoo.exceptions.AccessError: what create/write raise for a user without the right (odoo/models.py)."""
+
+
 class Field:
     def __init__(self, *args, **kwargs):
         self.args, self.kwargs = args, kwargs
@@ -150,6 +154,8 @@ class Model:
 
     def check_access_rights(self, operation):
         self.env.checked.append((self._name, operation))
+        if (self._name, operation) in self.env.denied:
+            raise AccessError(f"You are not allowed to {operation} {self._name!r} records.")
 
     def search_read(self, domain, fields):
         ((name, op, values),) = domain
@@ -161,6 +167,7 @@ class Model:
         return {k: (v if v is False else self._fields[k].convert(v, self.env)) for k, v in values.items()}
 
     def create(self, vals_list):
+        self.check_access_rights("create")
         table, ids = self.env.store[self._name], []
         for values in vals_list:
             row = self._converted(values)
@@ -179,6 +186,7 @@ class Model:
         return type(self)(self.env, ids)
 
     def write(self, values):
+        self.check_access_rights("write")
         for i in self._ids:
             self.env.store[self._name][i].update(self._converted(values))
         return True
@@ -213,6 +221,7 @@ class Env:
     def __init__(self):
         self.store = {name: {} for name, cls in Model._registry.items() if name not in ("iot.reading.mixin",)}
         self.cr, self.checked, self.hidden_keys, self.fail_keys = Cursor(self), [], set(), set()
+        self.denied = set()  # (model, operation) the connector user has no right to
         self._ids = iter(range(1, 10**6))
 
     def next_id(self):
@@ -235,7 +244,7 @@ def fake_odoo(series):
     if series >= 19:
         odoo.models.Constraint = lambda definition, message: ("constraint", definition, message)
     odoo.release = types.SimpleNamespace(version_info=(series, 0, 0, "final", 0, ""))
-    odoo.exceptions = types.SimpleNamespace(UserError=UserError)
+    odoo.exceptions = types.SimpleNamespace(UserError=UserError, AccessError=AccessError)
     odoo._ = lambda message, *args, **kwargs: message % (args or kwargs) if (args or kwargs) else message
     psycopg2 = types.SimpleNamespace(IntegrityError=IntegrityError, OperationalError=OperationalError)
     return {"odoo": odoo, "odoo.exceptions": odoo.exceptions, "psycopg2": psycopg2}
@@ -332,6 +341,26 @@ def test_serialization_failure_aborts_the_call(env):
     env.fail_keys.add(batch[0]["message_key"])
     with pytest.raises(OperationalError):
         env["iot.temperature.reading"].ingest(batch)
+
+
+def test_a_connector_user_without_its_group_fails_the_call_not_the_rows(env):
+    """No create right (the group was taken away): AccessError aborts the call, so the forwarder
+    holds the rows; answering each row with an error would have failed them all."""
+    batch = rows("iot.temperature.reading")
+    env["iot.temperature.reading"].ingest(batch[:1])  # the device is known: only the create is refused
+    env.denied.add(("iot.temperature.reading", "create"))
+    with pytest.raises(AccessError):
+        env["iot.temperature.reading"].ingest(batch)
+    assert len(env.store["iot.temperature.reading"]) == 1
+
+
+def test_device_events_without_write_right_fail_the_call(env):
+    """The same for ingest_events: a refused write on iot.device aborts the call."""
+    devices = env["iot.device"]
+    devices.ingest_events([presence(True, "2026-11-27T10:00:00+00:00")])
+    env.denied.add(("iot.device", "write"))
+    with pytest.raises(AccessError):
+        devices.ingest_events([presence(False, "2026-11-27T10:00:05+00:00")])
 
 
 def test_every_mapped_device_type_is_accepted(env):

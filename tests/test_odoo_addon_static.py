@@ -12,7 +12,8 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from odoo_connector import mapping
-from webhooks.device_types import ALERT_MODEL, DEVICE_TYPES
+from odoo_connector.routing import ALERT_MODEL
+from webhooks.device_types import DEVICE_TYPES
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 ADDON = ROOT / "odoo_connector" / "addons" / "smart_dairy_iot"

@@ -317,8 +317,9 @@ def test_serialization_failure_is_retried(client, path, fixture):
 def test_misaligned_ingest_answer_is_a_protocol_error():
     """An answer that does not line up with the rows is refused, never guessed at."""
     responses.add("POST", URL + "/json/2/iot.alert/ingest", json=[{"id": 1}])
-    with pytest.raises(errors.ProtocolError):
+    with pytest.raises(errors.MisalignedAnswer) as info:
         json2_client().ingest("iot.alert", ROWS)
+    assert isinstance(info.value, errors.ProtocolError) and not info.value.retryable
 
 
 @responses.activate

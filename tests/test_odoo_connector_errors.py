@@ -6,6 +6,7 @@ The fixtures in tests/fixtures/odoo/ are the bytes Odoo sends: odoo/odoo odoo/ht
 ``serialize_exception(exc)`` and answer through ``make_json_response`` (``json.dumps(...,
 ensure_ascii=False)``: ", " and ": " separators). fixtures.json names the source of each.
 """
+import contextlib
 import json
 import pathlib
 import re
@@ -98,9 +99,10 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("fixture, protocol, cls, retryable", CASES)
-def test_error_body_maps_to_error_tree(fixture, protocol, cls, retryable):
-    """Each Odoo error body raises the named OdooError kind with model, method and retryability."""
+@contextlib.contextmanager
+def answered_with(fixture, protocol):
+    """A client (no retries) whose iot.temperature.reading ingest Odoo answers with ``fixture``;
+    over JSON-RPC the login before it succeeds."""
     client = OdooClient(URL, db="farm", user="bot", api_key=KEY, protocol=protocol, retry=RetryPolicy.off())
     with responses.RequestsMock() as rsps:
         if protocol == "jsonrpc":
@@ -108,8 +110,14 @@ def test_error_body_maps_to_error_tree(fixture, protocol, cls, retryable):
             serve(rsps, "/jsonrpc", fixture)
         else:
             serve(rsps, "/json/2/iot.temperature.reading/ingest", fixture)
-        with pytest.raises(errors.OdooError) as info:
-            client.ingest("iot.temperature.reading", ROWS)
+        yield client
+
+
+@pytest.mark.parametrize("fixture, protocol, cls, retryable", CASES)
+def test_error_body_maps_to_error_tree(fixture, protocol, cls, retryable):
+    """Each Odoo error body raises the named OdooError kind with model, method and retryability."""
+    with answered_with(fixture, protocol) as client, pytest.raises(errors.OdooError) as info:
+        client.ingest("iot.temperature.reading", ROWS)
     exc = info.value
     assert type(exc) is cls
     assert exc.retryable is retryable

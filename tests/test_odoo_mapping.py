@@ -11,7 +11,8 @@ from odoo_connector.mapping import (
     status_to_odoo,
     to_odoo_values,
 )
-from webhooks.device_types import ALERT_MODEL, DEVICE_TYPES
+from odoo_connector.routing import ALERT_MODEL, model_for
+from webhooks.device_types import DEVICE_TYPES
 
 UTC = dt.timezone.utc
 PAYLOADS = {
@@ -50,7 +51,7 @@ def message_row(device_type, kind="data", payload=None, **over):
         "topic": f"dairy/farm-1/x/{device}/{kind}",
         "received_at": dt.datetime(2026, 11, 27, 10, 0, 1, 900000, tzinfo=UTC),
         "payload": dict(device_id=device, timestamp="2026-11-27T10:00:00.250Z", **(payload or {})),
-        "odoo_model": model if kind == "data" else ("iot.device" if kind == "status" else ALERT_MODEL),
+        "odoo_model": model_for(kind, model),
     }
     row.update(over)
     return row

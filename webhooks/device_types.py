@@ -6,6 +6,8 @@ provisioning commands and the forwarder all read it.
 import re
 from dataclasses import dataclass
 
+from odoo_connector.routing import model_for
+
 # A device id is its type's two-letter prefix and 3–6 digits (the seed's pattern). It can never
 # hold '+', '#' or '/', so it is safe inside topics and ACL templates.
 DEVICE_ID_RE = re.compile(r"^(MM|TS|AC|FD|GT|WT|EN)[0-9]{3,6}$")
@@ -35,17 +37,11 @@ BY_NAME = {t.name: t for t in DEVICE_TYPES}
 BY_PATH = {t.path: t for t in DEVICE_TYPES}
 BY_PREFIX = {t.prefix: t for t in DEVICE_TYPES}
 
-# Where the other kinds land: status updates the device registry, alerts are their own model.
-STATUS_MODEL = "iot.device"
-ALERT_MODEL = "iot.alert"
-
 
 def odoo_model_for(device_type, kind):
-    if kind == "status":
-        return STATUS_MODEL
-    if kind == "alerts":
-        return ALERT_MODEL
-    return device_type.odoo_model
+    """Where a message lands: its type's model for data; status and alerts follow the connector's
+    routing (odoo_connector/routing.py: the device registry, the alert model)."""
+    return model_for(kind, device_type.odoo_model)
 
 
 def type_of_device_id(device_id):

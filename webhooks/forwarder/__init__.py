@@ -2,6 +2,7 @@
 
     outbox.py        claim (SKIP LOCKED + lease) and mark rows; ``pending_count`` for the ingest tier
     delivery.py      a claimed batch -> one ``ingest`` RPC per model; per-row errors; bisecting
+    decision.py      a failed Odoo call -> hold its rows, bisect it, or fail its one row
     device_events.py presence/status coalesced per device (latest event wins)
     backoff.py       exponential backoff with jitter, capped
     wakeup.py        LISTEN/NOTIFY with a poll fallback

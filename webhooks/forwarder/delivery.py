@@ -3,26 +3,23 @@ delivered / failed / retry-later. No SQL here (the worker marks what this return
 
 * a per-row ``{"error": …}`` from ``ingest``: that row fails, the others are delivered;
 * a row the mapping cannot translate: that row fails (a bug or bad data must not stick a batch);
-* a retryable error (Odoo down, slow, a proxy 502/503/504, a timeout — safe because ``ingest`` is
-  keyed on ``message_key``, serialization failures): the group and the rest of the batch wait;
-* the key is refused or the addon is missing (auth, access, missing model): also wait, loudly —
-  turning a whole outbox into failed rows over a rotated key would help nobody;
-* a whole-call refusal that names the data (ValidationError, UserError): bisect to isolate the
-  row Odoo refuses; a single row fails;
-* anything else (an Odoo error we do not know, its database restarting, its pool full, a proxy
-  page): wait. Only Odoo saying "this data is wrong" may turn rows into failed ones.
+* a whole call that fails: ``decision.decide`` says what its rows become. Odoo refusing the data
+  (ValidationError, UserError) or an answer that does not line up with the rows (MisalignedAnswer)
+  bisects the call until the row to blame fails alone; anything else — Odoo down or slow (safe to
+  repeat: ``ingest`` is keyed on ``message_key``), a refused key or access, a missing addon, an
+  error we do not know — holds the group and the rest of the batch for a retry.
 """
 import logging
 import time
 from dataclasses import dataclass, field
 
+from odoo_connector.routing import DEVICE_MODEL, method_for
 from webhooks.forwarder import metrics
-from webhooks.forwarder.device_events import (DEVICE_METHOD, DEVICE_MODEL, coalesce, event_time,
-                                               is_device_event, to_event)
+from webhooks.forwarder.decision import Decision, decide
+from webhooks.forwarder.device_events import coalesce, event_time, is_device_event, to_event
 from webhooks.forwarder.rows import trace_id
 
 log = logging.getLogger("sdiot.forwarder")
-DATA_KINDS = {"ValidationError", "UserError"}
 
 
 @dataclass
@@ -31,17 +28,6 @@ class Result:
     failed: list = field(default_factory=list)  # (row, error text)
     retry: list = field(default_factory=list)  # rows
     retry_error: Exception | None = None
-
-
-def must_wait(exc):
-    """True when the call should be repeated later rather than its rows failed."""
-    if bool(getattr(exc, "retryable", False)) or not _is_odoo_error(exc):
-        return True
-    return not any(c.__name__ in DATA_KINDS for c in type(exc).__mro__)
-
-
-def _is_odoo_error(exc):
-    return any(c.__name__ == "OdooError" for c in type(exc).__mro__)
 
 
 def deliver(client, rows, before_call=None):
@@ -96,8 +82,7 @@ def _deliver_devices(client, rows, result, before_call=None):
         result.retry.extend(r for g, _ in pairs for r in g.rows)
         return
     sub = Result()
-    _send(sub, DEVICE_MODEL, pairs, _calling(before_call, lambda vals: client.ingest(DEVICE_MODEL, vals)),
-          method=DEVICE_METHOD)
+    _send(sub, DEVICE_MODEL, pairs, _calling(before_call, lambda vals: client.ingest(DEVICE_MODEL, vals)))
     for group, odoo_id in sub.delivered:
         result.delivered.extend((r, odoo_id) for r in group.rows)
         for r in group.superseded:
@@ -126,32 +111,32 @@ def _merged_event(group):
     return merged
 
 
-def _send(result, model, pairs, call, method="ingest"):
-    """Call Odoo for ``pairs`` [(item, values)]; on a non-retryable whole-call error, bisect."""
+def _send(result, model, pairs, call):
+    """Call Odoo for ``pairs`` [(item, values)]; a failed call goes where ``decide`` sends it.
+
+    ``call`` is ``client.ingest``: one answer per row, or it raises (MisalignedAnswer included)."""
     if not pairs:
         return
+    method = method_for(model)
     started = time.perf_counter()
     try:
         answers = call([v for _, v in pairs])
-        if not isinstance(answers, list) or len(answers) != len(pairs):
-            raise _Misaligned(f"{model}.{method} answered {len(answers) if isinstance(answers, list) else type(answers).__name__} "
-                              f"results for {len(pairs)} rows")
     except Exception as exc:  # noqa: BLE001 - every failure is sorted below
         metrics.ODOO_DURATION.labels(model, method).observe(time.perf_counter() - started)
         metrics.ODOO_ERRORS.labels(metrics.error_kind(exc)).inc()
-        if must_wait(exc) and not isinstance(exc, _Misaligned):
+        decision = decide(exc, len(pairs))
+        if decision is Decision.HOLD:
             result.retry.extend(item for item, _ in pairs)
             result.retry_error = exc
-            return
-        if len(pairs) > 1:
+        elif decision is Decision.ISOLATE:
             mid = len(pairs) // 2
-            _send(result, model, pairs[:mid], call, method)
+            _send(result, model, pairs[:mid], call)
             if result.retry_error is not None:
                 result.retry.extend(item for item, _ in pairs[mid:])
                 return
-            _send(result, model, pairs[mid:], call, method)
-            return
-        result.failed.append((pairs[0][0], str(exc)))
+            _send(result, model, pairs[mid:], call)
+        else:
+            result.failed.append((pairs[0][0], str(exc)))
         return
     metrics.ODOO_DURATION.labels(model, method).observe(time.perf_counter() - started)
     for (item, _), answer in zip(pairs, answers):
@@ -160,7 +145,3 @@ def _send(result, model, pairs, call, method="ingest"):
         else:
             error = answer.get("error") if isinstance(answer, dict) else None
             result.failed.append((item, str(error or f"unexpected answer {answer!r}")))
-
-
-class _Misaligned(Exception):
-    """Odoo's answer does not line up with the rows sent (an addon bug): isolate and fail."""

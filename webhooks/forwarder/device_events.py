@@ -11,8 +11,12 @@ holds for its kind, so a superseded event of the same kind could add nothing.
 """
 from dataclasses import dataclass, field
 
-DEVICE_MODEL = "iot.device"
-DEVICE_METHOD = "ingest_events"
+from odoo_connector.routing import DEVICE_MODEL
+
+
+def model_of(row):
+    """The Odoo model a claimed row (either table) is delivered to; None if the row names none."""
+    return DEVICE_MODEL if row["_table"] == "device_presence" else row.get("odoo_model")
 
 
 def event_time(row):
@@ -20,7 +24,7 @@ def event_time(row):
 
 
 def is_device_event(row):
-    return row["_table"] == "device_presence" or row.get("odoo_model") == DEVICE_MODEL
+    return model_of(row) == DEVICE_MODEL
 
 
 @dataclass

@@ -7,6 +7,7 @@
 * List views: root tag ``<tree>`` on 17, ``<list>`` from 18.
 """
 from odoo import models, release
+from odoo.exceptions import AccessError
 
 try:
     from psycopg2 import IntegrityError, OperationalError
@@ -20,9 +21,12 @@ except ImportError:  # before 18.0
 
 HAS_CONSTRAINT = hasattr(models, "Constraint")
 UNIQUE_VIOLATION = "23505"
-# Errors that must abort the whole call so Odoo's own retry loop (odoo/service/model.py
-# ``retrying``) runs the transaction again: serialization failures, deadlocks, lock timeouts.
-ABORT_CALL = (OperationalError, ConcurrencyError)
+# Errors that are not the row's fault abort the whole call instead of becoming a row's
+# {"error"}: serialization failures, deadlocks and lock timeouts, so Odoo's own retry loop
+# (odoo/service/model.py ``retrying``) runs the transaction again; and access refusals (the
+# connector user lost its group, a record rule), so the forwarder holds the rows until an admin
+# restores access, rather than failing every row of every batch.
+ABORT_CALL = (OperationalError, ConcurrencyError, AccessError)
 
 
 def series():
