@@ -18,7 +18,11 @@ import requests
 
 from emqx_rules import loader, topic_filter
 
-# The HTTP connector's default headers (emqx_bridge_http_schema.erl), sent unless overridden.
+# An HTTP action's default parameters.headers (emqx_bridge_http_schema.erl headers_field/0), which
+# EMQX merges over the connector's headers, action winning by exact name
+# (emqx_bridge_http_connector.erl process_request_and_action/3): with an action that sets no
+# headers and a connector with content-type + authorization, a request carries these plus
+# authorization.
 EMQX_DEFAULT_HEADERS = {
     "accept": "application/json",
     "cache-control": "no-cache",

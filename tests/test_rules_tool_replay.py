@@ -1,8 +1,9 @@
 """`sdiot rules replay`: recorded MQTT messages through the rules, POSTed as EMQX's HTTP action does.
 
 The requests are checked against emqx/emqx apps/emqx_bridge_http/src/emqx_bridge_http_connector.erl
-(an unset body template sends the JSON of the rule output; one request per output) and the
-connector's default headers in apps/emqx_bridge_http/src/emqx_bridge_http_schema.erl.
+(an unset body template sends the JSON of the rule output; one request per output; the action's
+headers merged over the connector's, process_request_and_action/3) and the action's default
+headers in apps/emqx_bridge_http/src/emqx_bridge_http_schema.erl (headers_field/0).
 """
 import argparse
 import json
