@@ -4,14 +4,12 @@
 # Pinned base: Python 3.11 (the project's floor) on Debian bookworm, slim.
 FROM python:3.11.11-slim-bookworm
 
-# SDIOT_SQL_DIR: where the migration runner reads sql/ (webhooks/migrations.py).
 # PROMETHEUS_MULTIPROC_DIR: gunicorn workers' metric files, in /tmp so the root filesystem can be
 # read-only (compose read_only, Kubernetes readOnlyRootFilesystem with an emptyDir there).
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    SDIOT_SQL_DIR=/app/sql \
     PROMETHEUS_MULTIPROC_DIR=/tmp/sdiot-prom
 
 WORKDIR /app
@@ -19,8 +17,8 @@ WORKDIR /app
 # The code, the SQL migrations, the rule files (emqx_rules/rules, connectors), gunicorn.conf.py and
 # ops/emqx/auth.hocon (`sdiot acl check` runs its queries); .dockerignore keeps out the rest.
 COPY . .
-# Editable: data files that live beside the code (sql/, gunicorn.conf.py, emqx_rules/*.toml,
-# ops/emqx/) resolve from /app exactly as in a checkout, whatever the package data lists.
+# Every data file (sql/, emqx_rules/*.toml, ops/emqx/, the gunicorn config) is package data read
+# with importlib.resources, so the install finds them wherever it puts the package.
 # /var/lib/sdiot/{ca,crl}: owned by the app user so the named volumes compose mounts there start
 # writable by it (Docker copies the image folder's owner into a new volume); the CA folder is 0700.
 RUN pip install -e . \

@@ -27,6 +27,10 @@ class RulesApi:
         self.api = api
 
     @classmethod
+    def from_settings(cls, settings, session=None):
+        return cls(EmqxApi.from_settings(settings, session=session, component="rules"))
+
+    @classmethod
     def from_env(cls, environ=None, session=None):
         return cls(EmqxApi.from_env(environ, session=session, component="rules"))
 

@@ -52,7 +52,7 @@ def test_queries_use_only_bound_placeholders(config):
 def test_cli_provisioned_device_authenticates(auth_url, config, capsys):
     """A device added by `sdiot devices add` logs in with its printed secret, and only with it."""
     password = _add(capsys)
-    with connect_auth() as conn:
+    with connect_auth(auth_url) as conn:
         assert emqx_authenticates(conn, config, "MM001", password) == "ok"
         assert emqx_authenticates(conn, config, "MM001", password + "x") == "bad_username_or_password"
         assert emqx_authenticates(conn, config, "MM999", password) == "ignore"
@@ -64,7 +64,7 @@ def test_a_device_cannot_log_in_with_another_devices_client_id(auth_url, config,
     """Client id = device id: otherwise MM001 could take over MM002's session and its commands."""
     password = _add(capsys)
     _add(capsys, device_id="MM002")
-    with connect_auth() as conn:
+    with connect_auth(auth_url) as conn:
         assert emqx_authenticates(conn, config, "MM001", password, clientid="MM001") == "ok"
         assert emqx_authenticates(conn, config, "MM001", password, clientid="MM002") == "ignore"
         row = emqx_config.run_authn(conn, config, "MM001")
@@ -76,7 +76,7 @@ def test_rotation_replaces_the_secret(auth_url, config, capsys):
     old = _add(capsys)
     assert main(["devices", "rotate", "MM001", "--json"]) == 0
     new = json.loads(capsys.readouterr().out)["password"]
-    with connect_auth() as conn:
+    with connect_auth(auth_url) as conn:
         assert emqx_authenticates(conn, config, "MM001", new) == "ok"
         assert emqx_authenticates(conn, config, "MM001", old) == "bad_username_or_password"
 
@@ -86,13 +86,13 @@ def test_retired_device_gets_no_row(auth_url, config, capsys, command):
     """Revoked and decommissioned devices are unknown to authn (EMQX: ignore, then not_authorized)."""
     password = _add(capsys)
     assert main(["devices", command, "MM001", "--no-kick"]) == 0
-    with connect_auth() as conn:
+    with connect_auth(auth_url) as conn:
         assert emqx_authenticates(conn, config, "MM001", password) == "ignore"
 
 
 def test_null_salt_is_coalesced(auth_url, config):
     """The authn query never hands EMQX a NULL salt (emqx_passwd would crash on it)."""
-    with connect_auth() as conn:
+    with connect_auth(auth_url) as conn:
         conn.execute("ALTER TABLE mqtt_user ALTER COLUMN salt DROP NOT NULL")  # as if a hand edit slipped in
         digest = hashing.hash_password(config.hash_algorithm, "s3cret", "")
         conn.execute("INSERT INTO mqtt_user (username, role, device_type, farm_id, password_hash, salt)"
@@ -105,7 +105,7 @@ def test_null_salt_is_coalesced(auth_url, config):
 def test_certificate_only_device_cannot_use_a_password(auth_url, config, capsys):
     """A device with no password hash (certificate only) returns no authn row."""
     _add(capsys)
-    with connect_auth() as conn:
+    with connect_auth(auth_url) as conn:
         conn.execute("UPDATE mqtt_user SET password_hash = NULL WHERE username = 'MM001'")
         assert emqx_config.run_authn(conn, config, "MM001") is None
 

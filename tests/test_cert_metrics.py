@@ -6,7 +6,7 @@ import pytest
 
 from webhooks import create_app
 from webhooks.cert_metrics import ExpiringCertificates
-from webhooks.db import connect
+from tests.sqlconn import connect
 from webhooks.migrations import migrate_up
 from webhooks.auth_db.provisioning import add_device
 

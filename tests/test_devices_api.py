@@ -70,7 +70,7 @@ def test_requires_an_admin_token(client, headers):
         assert resp.status_code == 401 and resp.get_json()["error"] == "unauthorized"
 
 
-def test_add_returns_the_secret_once_and_it_authenticates(client):
+def test_add_returns_the_secret_once_and_it_authenticates(client, auth_url):
     """POST creates the device; the secret in the answer logs in by the shipped authn query."""
     resp = _add(client)
     assert resp.status_code == 201 and resp.headers["Cache-Control"] == "no-store"
@@ -78,7 +78,7 @@ def test_add_returns_the_secret_once_and_it_authenticates(client):
     body = resp.get_json()
     assert body["device"]["state"] == "active"
     conf = emqx_config.load()
-    with connect_auth() as conn:
+    with connect_auth(auth_url) as conn:
         row = emqx_config.run_authn(conn, conf, "MM001")
     assert hashing.check_password(conf.hash_algorithm, row["password_hash"], row["salt"], body["password"])
     shown = client.get("/api/v1/devices/MM001", headers=AUTH).get_json()

@@ -12,8 +12,9 @@ import pytest
 
 from odoo_connector import OdooClient, RetryPolicy
 from odoo_connector.mapping import to_odoo_values
-from webhooks.db import connect
-from webhooks.forwarder import sample, simodoo
+from tests.sqlconn import connect
+from webhooks.tools import readings as sample
+from webhooks.forwarder import simodoo
 from webhooks.forwarder.backoff import Backoff
 from webhooks.forwarder.options import Options
 from webhooks.forwarder.worker import Worker
@@ -53,8 +54,7 @@ def wait_for(predicate, seconds):
 
 def test_two_forwarders_deliver_each_message_exactly_once(ingest_pg_url, sim):
     """Two workers draining one outbox in parallel send every row to Odoo once, and only once."""
-    with connect(ingest_pg_url) as conn:
-        sample.insert(conn, readings(300, "TS001") + readings(300, "TS002"))
+    sample.insert(ingest_pg_url, readings(300, "TS001") + readings(300, "TS002"))
     workers = [Worker(ingest_pg_url, client_for(sim), Options(batch_size=25, listen=False, **FAST))
                for _ in range(2)]
     results = [None, None]
@@ -80,8 +80,7 @@ def test_two_forwarders_deliver_each_message_exactly_once(ingest_pg_url, sim):
 def test_killed_worker_lease_expires_and_rows_are_delivered_once(ingest_pg_url, sim):
     """A worker that died holding a lease (after Odoo committed half its batch) loses nothing, duplicates nothing."""
     batch = readings(10)
-    with connect(ingest_pg_url) as conn:
-        sample.insert(conn, batch)
+    sample.insert(ingest_pg_url, batch)
     dead = Worker(ingest_pg_url, client_for(sim), Options(listen=False, **FAST), worker_id="dead-worker")
     claimed = dead.outbox.claim("message", 10, 3.0, dead.worker_id)
     first_half = [to_odoo_values(r)[1] for r in claimed[:5]]
@@ -105,8 +104,7 @@ def test_killed_worker_lease_expires_and_rows_are_delivered_once(ingest_pg_url, 
 
 def test_late_mark_from_an_expired_lease_changes_nothing(ingest_pg_url, sim):
     """A worker whose lease ran out and was taken over cannot overwrite the new owner's outcome."""
-    with connect(ingest_pg_url) as conn:
-        sample.insert(conn, readings(1))
+    sample.insert(ingest_pg_url, readings(1))
     slow = Worker(ingest_pg_url, client_for(sim), Options(listen=False, **FAST), worker_id="slow")
     fast = Worker(ingest_pg_url, client_for(sim), Options(listen=False, **FAST), worker_id="fast")
     try:
@@ -127,8 +125,7 @@ def test_notify_wakes_an_idle_forwarder_before_the_poll(ingest_pg_url, sim):
     try:
         assert wait_for(lambda: w.wakeup.waiting, 5)  # idle, listening, the poll a minute away
         inserted = time.monotonic()
-        with connect(ingest_pg_url) as conn:
-            sample.insert(conn, readings(1))
+        sample.insert(ingest_pg_url, readings(1))
         # Far inside the 60 s poll interval: only the NOTIFY can have woken it.
         assert wait_for(lambda: states(ingest_pg_url).get("delivered") == 1, 10)
         assert time.monotonic() - inserted < 10
@@ -141,8 +138,7 @@ def test_notify_wakes_an_idle_forwarder_before_the_poll(ingest_pg_url, sim):
 
 def test_stop_finishes_the_batch_in_hand(ingest_pg_url, sim):
     """stop() during a batch lets it be delivered and marked, then the loop ends."""
-    with connect(ingest_pg_url) as conn:
-        sample.insert(conn, readings(5))
+    sample.insert(ingest_pg_url, readings(5))
     w = Worker(ingest_pg_url, client_for(sim), Options(listen=False, **FAST))
     original = w.client.ingest
 
@@ -161,10 +157,12 @@ def test_stop_finishes_the_batch_in_hand(ingest_pg_url, sim):
 
 def test_worker_survives_losing_its_database_connection(ingest_pg_url, sim):
     """The claim connection dies (DB restart): the loop reconnects after a backoff and delivers."""
-    with connect(ingest_pg_url) as conn:
-        sample.insert(conn, readings(3))
+    sample.insert(ingest_pg_url, readings(3))
     w = Worker(ingest_pg_url, client_for(sim), Options(listen=False, poll_seconds=0.1, **FAST))
-    w.outbox.conn.close()
+    w.outbox.stats()  # the worker holds a connection now; the server ends it, as a restart would
+    with connect(ingest_pg_url) as conn:
+        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                     "WHERE datname = current_database() AND pid <> pg_backend_pid()")
     thread = threading.Thread(target=w.run, kwargs={"stop_after": 20})
     thread.start()
     try:

@@ -5,11 +5,12 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from webhooks.db import connect
-from webhooks.forwarder import metrics, sample
+from tests.sqlconn import connect
+from webhooks.forwarder import metrics
+from webhooks.tools import readings as sample
 from webhooks.forwarder.backoff import Backoff, Streak
 from webhooks.forwarder.device_events import coalesce
-from webhooks.forwarder.outbox import pending_count
+from webhooks.store import open_store
 
 T0 = datetime(2026, 11, 27, 10, 0, tzinfo=timezone.utc)
 
@@ -61,14 +62,15 @@ def test_a_newer_connect_does_not_hide_a_status_report():
 
 
 def test_pending_count_counts_pending_readings_up_to_the_cap(ingest_url):
-    """pending_count(conn, cap) stops counting at cap+1: enough to compare with the limit, cheap."""
+    """outbox.pending_count(cap) stops counting at cap+1: enough to compare with the limit, cheap."""
+    sample.insert(ingest_url, [sample.reading(at=T0 + timedelta(seconds=i), seq=i) for i in range(7)])
     with closing(connect(ingest_url)) as conn:
-        sample.insert(conn, [sample.reading(at=T0 + timedelta(seconds=i), seq=i) for i in range(7)])
         conn.execute("UPDATE message SET state = 'delivered' WHERE message_key = (SELECT min(message_key) FROM message)")
-        assert pending_count(conn) == 6
-        assert pending_count(conn, cap=3) == 4
-        assert pending_count(conn, cap=10) == 6
-    assert pending_count(ingest_url, cap=100) == 6
+    with closing(open_store(ingest_url)) as store:
+        assert store.outbox.pending_count() == 6
+        assert store.outbox.pending_count(cap=3) == 4
+        assert store.outbox.pending_count(cap=10) == 6
+        assert store.outbox.pending_count(cap=100) == 6
 
 
 def test_metrics_endpoint_serves_the_contract_names():

@@ -123,24 +123,24 @@ def _bound(path, seq):
 def test_one_statement_stores_messages_and_dead_letters_and_maps_each_answer(pg_store, ingest_pg_url):
     """A mixed batch (as concurrent requests make it): each message learns if it was new, each
     rejected body gets the id of its own row, in the batch's order."""
-    from webhooks.store.postgres import DeadLetter
+    from webhooks.store.batch import DeadLetter
 
     first, second = _bound("gates", 1), _bound("waterers", 2)
     batch = [DeadLetter("telemetry", "schema_violation", "$.x: bad", '{"a":1}', False, "M1", "GT0001", "t/1"),
              first, first,  # the same key twice in one batch: new, then duplicate
              DeadLetter("alerts", "invalid_json", "Expecting value", "not json", True),
              second]
-    results = pg_store._write_batch(batch)
+    results = pg_store.write_batch(batch)
     assert results[1:3] == [True, False] and results[4] is True
     with psycopg.connect(ingest_pg_url) as conn:
         rows = dict(conn.execute("SELECT id, body FROM dead_letter").fetchall())
         keys = {r[0] for r in conn.execute("SELECT message_key FROM message")}
     assert rows == {results[0]: '{"a":1}', results[3]: "not json"}
     assert keys == {first.message_key, second.message_key}
-    assert pg_store._write_batch([first, DeadLetter("status", "x", "y", "z", False)])[0] is False
+    assert pg_store.write_batch([first, DeadLetter("status", "x", "y", "z", False)])[0] is False
     # each half alone runs its own statement
-    only_dead = pg_store._write_batch([DeadLetter("status", "x", "y", "alone", False)])
-    assert pg_store._write_batch([_bound("gates", 3)]) == [True]
+    only_dead = pg_store.write_batch([DeadLetter("status", "x", "y", "alone", False)])
+    assert pg_store.write_batch([_bound("gates", 3)]) == [True]
     with psycopg.connect(ingest_pg_url) as conn:
         assert conn.execute("SELECT body FROM dead_letter WHERE id = %s", only_dead).fetchone() == ("alone",)
 
@@ -180,21 +180,21 @@ def test_concurrent_rejects_and_accepts_through_the_app_each_get_their_own_answe
 def test_the_writers_connection_is_replaced_after_the_server_drops_it(pg_store, ingest_pg_url):
     """A killed backend costs the batch in flight a 503 (EMQX retries); the next batch reconnects."""
     assert pg_store.insert_message(_bound("gates", 10)) is True
-    pid = pg_store._writer_conn.info.backend_pid
+    pid = pg_store.db._writer.info.backend_pid
     with psycopg.connect(ingest_pg_url, autocommit=True) as admin:
         admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
     with pytest.raises(StoreUnavailable):
         pg_store.insert_message(_bound("gates", 11))
     assert pg_store.insert_message(_bound("gates", 11)) is True
-    assert pg_store._writer_conn.info.backend_pid != pid
+    assert pg_store.db._writer.info.backend_pid != pid
 
 
 def test_after_a_quiet_spell_a_dropped_writer_connection_costs_a_reconnect_not_a_503(pg_store, ingest_pg_url):
     """A connection dropped while idle (firewall, idle_session_timeout) is found by a check first."""
     assert pg_store.insert_message(_bound("gates", 20)) is True
-    pid = pg_store._writer_conn.info.backend_pid
+    pid = pg_store.db._writer.info.backend_pid
     with psycopg.connect(ingest_pg_url, autocommit=True) as admin:
         admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
-    pg_store._writer_used_at -= pg_store.WRITER_IDLE_CHECK_SECONDS + 1  # as if it had been quiet
+    pg_store.db._writer_used_at -= pg_store.db.WRITER_IDLE_CHECK_SECONDS + 1  # as if it had been quiet
     assert pg_store.insert_message(_bound("gates", 21)) is True
-    assert pg_store._writer_conn.info.backend_pid != pid
+    assert pg_store.db._writer.info.backend_pid != pid

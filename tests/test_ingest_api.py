@@ -4,7 +4,7 @@ import json
 import pytest
 
 from webhooks import create_app
-from webhooks.db import connect
+from tests.sqlconn import connect
 from tests.factories import AUTH, PATHS, TOKEN, envelope, iso, now_ms, payload_for
 
 
@@ -186,7 +186,8 @@ def test_undefined_optional_fields_are_missing_not_values(client, ingest_url):
 
 def test_draining_answers_503_with_retry_after(ingest_url):
     """While draining the tier asks EMQX to retry elsewhere, and /readyz fails."""
-    app = create_app({"database_url": ingest_url, "webhook_tokens": (TOKEN,), "DRAINING": True})
+    app = create_app({"database_url": ingest_url, "webhook_tokens": (TOKEN,)})
+    app.extensions["sdiot_draining"].drain()
     client = app.test_client()
     response = post(client, envelope())
     assert response.status_code == 503 and response.headers["Retry-After"] == "5"

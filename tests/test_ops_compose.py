@@ -145,14 +145,16 @@ def test_dockerfile_runs_as_non_root(instructions):
 
 
 def test_dockerfile_installs_the_project_with_its_data(instructions):
-    """The image copies the tree (sql/, emqx_rules/, gunicorn.conf.py) and installs the project."""
+    """The image copies the tree (sql/, emqx_rules/, ops/emqx/, setup.py) and installs the project; the
+    migrations come from the installed package, not from a path into the tree."""
     runs = " ".join(i.value[0] for i in instructions if i.cmd == "RUN")
     assert "pip install" in runs
     env = dict(zip(*[iter(next(i.value for i in instructions if i.cmd == "ENV"))] * 2))
-    assert env["SDIOT_SQL_DIR"] == "/app/sql"
+    assert "SDIOT_SQL_DIR" not in env
     ignored = (ROOT / ".dockerignore").read_text().split()
-    for needed in ("sql", "emqx_rules", "webhooks", "gunicorn.conf.py"):
+    for needed in ("sql", "emqx_rules", "webhooks", "gunicorn.conf.py", "setup.py"):
         assert needed not in ignored
+    assert "!ops/emqx" in ignored  # the EMQX auth config ships as package data (sdiot_emqx)
     assert ".env" in ignored and ".git" in ignored
 
 

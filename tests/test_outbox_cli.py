@@ -15,8 +15,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from webhooks.cli import main
-from webhooks.db import connect
-from webhooks.forwarder import sample, simodoo
+from tests.sqlconn import connect
+from webhooks.forwarder import simodoo
+from webhooks.tools import readings as sample
 
 T0 = datetime(2026, 11, 27, 10, 0, tzinfo=timezone.utc)
 
@@ -24,14 +25,14 @@ T0 = datetime(2026, 11, 27, 10, 0, tzinfo=timezone.utc)
 @pytest.fixture
 def outbox(ingest_url):
     """Three readings: one delivered, one failed (with Odoo's message), one pending."""
+    rows = [sample.reading(at=T0 + timedelta(seconds=i), seq=i) for i in range(3)]
+    sample.insert(ingest_url, rows)
     with closing(connect(ingest_url)) as conn:
-        rows = [sample.reading(at=T0 + timedelta(seconds=i), seq=i) for i in range(3)]
-        sample.insert(conn, rows)
         ph = "?" if ingest_url.startswith("sqlite") else "%s"
         conn.execute(f"UPDATE message SET state = 'delivered', odoo_id = 41 WHERE message_key = {ph}",
-                     (rows[0]["message_key"],))
+                     (rows[0].message_key,))
         conn.execute(f"UPDATE message SET state = 'failed', attempts = 1, last_error = {ph} WHERE message_key = {ph}",
-                     ("The operation cannot be completed: temperature out of range", rows[1]["message_key"]))
+                     ("The operation cannot be completed: temperature out of range", rows[1].message_key))
         ids = [r[0] for r in conn.execute("SELECT id FROM message ORDER BY id").fetchall()]
     return ingest_url, ids
 
@@ -131,8 +132,7 @@ def test_forward_without_odoo_settings_is_an_operator_error(outbox, monkeypatch,
 
 def test_forward_worker_exits_0_on_sigterm(ingest_sqlite_url, odoo_env):
     """The long-running worker delivers, then on SIGTERM finishes and exits 0 promptly."""
-    with closing(connect(ingest_sqlite_url)) as conn:
-        sample.insert(conn, [sample.reading(at=T0)])
+    sample.insert(ingest_sqlite_url, [sample.reading(at=T0)])
     env = {**os.environ, "SDIOT_DATABASE_URL": ingest_sqlite_url, "SDIOT_FORWARDER_METRICS_PORT": "0",
            "SDIOT_FORWARDER_POLL_SECONDS": "0.2"}
     proc = subprocess.Popen([sys.executable, "-c", "import sys; from webhooks.cli import main; sys.exit(main(['forward']))"], env=env,

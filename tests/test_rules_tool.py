@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from emqx_rules import desired, export, lint, loader, plan, sqltext
+from webhooks import config
 from webhooks.cli import COMMAND_MODULES
 from webhooks.cli import rules as rules_cli
 
@@ -18,6 +19,7 @@ def sdiot_rules(*argv):
     parser = argparse.ArgumentParser()
     rules_cli.register(parser.add_subparsers(dest="command"))
     args = parser.parse_args(["rules", *argv])
+    args.settings = config.from_env()  # as sdiot's main() does
     return args.func(args)
 
 

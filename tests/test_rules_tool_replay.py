@@ -13,6 +13,7 @@ import pytest
 import responses
 
 from emqx_rules import replay
+from webhooks import config
 from webhooks.cli import rules as rules_cli
 from webhooks.envelope import MESSAGE_FIELDS
 
@@ -99,6 +100,7 @@ def test_replay_command_reads_jsonl(tier, tmp_path, monkeypatch, capsys):
     parser = argparse.ArgumentParser()
     rules_cli.register(parser.add_subparsers(dest="command"))
     args = parser.parse_args(["rules", "replay", str(path), "--to", TIER])
+    args.settings = config.from_env()  # as sdiot's main() does
     assert args.func(args) == 0
     assert "telemetry 200: 3" in capsys.readouterr().out
     assert {c.request.headers["authorization"] for c in tier.calls} == {"Bearer first"}

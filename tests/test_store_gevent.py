@@ -26,7 +26,7 @@ def one_connection(i):
     assert response.status_code == 200, response.json
 
 gevent.joinall([gevent.spawn(one_connection, i) for i in range(150)], raise_error=True)
-print(len(store._all))
+print(len(store.db._all))
 """
 
 
@@ -51,7 +51,7 @@ def test_the_worker_class_follows_the_database_driver(monkeypatch, tmp_path):
             monkeypatch.delenv(name, raising=False)
         for name, value in env.items():
             monkeypatch.setenv(name, value)
-        return runpy.run_path(str(ROOT / "gunicorn.conf.py"))["worker_class"]
+        return runpy.run_module("webhooks.gunicorn_conf")["worker_class"]
 
     assert worker_class() == "gthread"
     assert worker_class(SDIOT_DATABASE_URL="sqlite:////var/lib/sdiot/sdiot.db") == "gthread"

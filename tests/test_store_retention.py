@@ -2,7 +2,7 @@
 from datetime import datetime, timedelta, timezone
 
 from webhooks.cli import main
-from webhooks.db import connect
+from tests.sqlconn import connect
 from webhooks.store.retention import maintain
 
 

@@ -24,7 +24,7 @@ def build(test_config=None):
     app.extensions["sdiot_store"] = open_store(settings.database_url, pool_size=settings.pool_size,
                                                 group_commit=settings.group_commit)
 
-    app.register_blueprint(health.bp)
+    health.init_app(app)
     app.register_blueprint(ingest.bp)
     device_api.init_app(app)
     status_page.init_app(app)

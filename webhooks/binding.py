@@ -76,55 +76,107 @@ def message_key(device_id, kind, device_ts, payload):
     return "/".join(parts)
 
 
+@dataclass(frozen=True)
+class _Envelope:
+    """The fields of the rule's output that binding uses, checked for shape."""
+    msg_id: str
+    topic: str
+    farm_id: str
+    device_path: str
+    device_id: str
+    kind: str
+    username: str | None
+    received_at: datetime
+    payload_text: str
+
+
 def bind(body, stream, settings, now=None):
     """Validate a decoded request body for ``stream``; return a Message or raise Rejected."""
+    envelope = _envelope(body)
+    device_type = _topic(envelope, stream)
+    _identity(envelope)
+    payload = _payload(envelope, device_type, settings)
+    device_ts = _device_time(payload, envelope.received_at, settings, now)
+    return Message(
+        message_key=message_key(envelope.device_id, envelope.kind, device_ts, payload),
+        device_ts=device_ts,
+        device_id=envelope.device_id,
+        kind=envelope.kind,
+        device_type=device_type.name,
+        farm_id=envelope.farm_id,
+        msg_id=envelope.msg_id,
+        topic=envelope.topic,
+        received_at=envelope.received_at,
+        payload_text=envelope.payload_text,
+        payload=payload,
+        schema_id=validation.schema_id(device_type, envelope.kind),
+        odoo_model=odoo_model_for(device_type, envelope.kind),
+    )
+
+
+def _envelope(body):
+    """Envelope shape: the named fields exist with the right types ("undefined" is missing)."""
     if not isinstance(body, dict):
         raise Rejected("invalid_envelope", f"body is a JSON {type(body).__name__}, not an object")
-    env = clean(body)
-    msg_id = _require_str(env, "msg_id", 64)
-    topic = _require_str(env, "topic", 512)
-    farm_id = _require_str(env, "farm_id", 64)
-    device_path = _require_str(env, "device_path", 64)
-    device_id = _require_str(env, "device_id", 64)
-    kind = _require_str(env, "kind", 16)
-    received_at = ms_to_datetime(env.get("received_at"), "received_at")
-    qos = env.get("qos")
+    fields = clean(body)
+    checked = {name: _require_str(fields, name, limit) for name, limit in _ENVELOPE_STRINGS}
+    received_at = ms_to_datetime(fields.get("received_at"), "received_at")
+    qos = fields.get("qos")
     if qos is not None and qos not in (0, 1, 2):
         raise Rejected("invalid_envelope", "'qos' must be 0, 1 or 2")
-    if "payload" not in env:
+    if "payload" not in fields:
         raise Rejected("invalid_envelope", "'payload' is missing")
+    return _Envelope(**checked, username=fields.get("username"), received_at=received_at,
+                     payload_text=fields["payload"])
 
-    # topic: the fields the rule split out must be the topic's own levels
-    if kind != STREAM_KIND[stream]:
-        raise Rejected("invalid_topic", f"kind '{kind}' posted to the {stream} endpoint")
-    levels = topic.split("/")
-    if len(levels) != 5 or levels[0] != "dairy" or levels[1:4] != [farm_id, device_path, device_id]:
-        raise Rejected("invalid_topic", f"topic '{topic}' does not match farm/device_path/device_id")
+
+# the envelope's required strings, in the order they are checked, with their length limits
+_ENVELOPE_STRINGS = (("msg_id", 64), ("topic", 512), ("farm_id", 64), ("device_path", 64), ("device_id", 64),
+                     ("kind", 16))
+
+
+def _topic(envelope, stream):
+    """The fields the rule split out must be the topic's own levels; returns the device type."""
+    if envelope.kind != STREAM_KIND[stream]:
+        raise Rejected("invalid_topic", f"kind '{envelope.kind}' posted to the {stream} endpoint")
+    levels = envelope.topic.split("/")
+    if len(levels) != 5 or levels[0] != "dairy" or \
+            levels[1:4] != [envelope.farm_id, envelope.device_path, envelope.device_id]:
+        raise Rejected("invalid_topic", f"topic '{envelope.topic}' does not match farm/device_path/device_id")
     if levels[4] not in STREAMS[stream]:
         raise Rejected("invalid_topic", f"topic kind '{levels[4]}' is not accepted on the {stream} endpoint")
-    if not FARM_ID_RE.match(farm_id):
-        raise Rejected("invalid_topic", f"farm id '{farm_id}' is malformed")
-    device_type = BY_PATH.get(device_path)
+    if not FARM_ID_RE.match(envelope.farm_id):
+        raise Rejected("invalid_topic", f"farm id '{envelope.farm_id}' is malformed")
+    device_type = BY_PATH.get(envelope.device_path)
     if device_type is None:
-        raise Rejected("unknown_device_path", f"'{device_path}' is not a device path")
-    if not DEVICE_ID_RE.match(device_id):
-        raise Rejected("device_prefix_mismatch", f"'{device_id}' is not a device id")
-    if device_id[:2] != device_type.prefix:
+        raise Rejected("unknown_device_path", f"'{envelope.device_path}' is not a device path")
+    if not DEVICE_ID_RE.match(envelope.device_id):
+        raise Rejected("device_prefix_mismatch", f"'{envelope.device_id}' is not a device id")
+    if envelope.device_id[:2] != device_type.prefix:
         raise Rejected("device_prefix_mismatch",
-                       f"'{device_id}' on {device_path} must start with {device_type.prefix}")
+                       f"'{envelope.device_id}' on {envelope.device_path} must start with {device_type.prefix}")
+    return device_type
 
-    # identity: username (or the certificate CN EMQX put there) must be the topic's device
-    username = env.get("username")
-    if username != device_id:
+
+def _identity(envelope):
+    """The MQTT username (or the certificate CN EMQX put there) must be the topic's device."""
+    if envelope.username != envelope.device_id:
         raise Rejected("identity_mismatch",
-                       f"MQTT username {username!r} published on device {device_id}'s topic")
+                       f"MQTT username {envelope.username!r} published on device {envelope.device_id}'s topic")
 
-    payload = validation.parse_payload(env["payload"], settings.max_payload_depth)
+
+def _payload(envelope, device_type, settings):
+    """The payload parses, claims the same device, and fits its JSON Schema."""
+    payload = validation.parse_payload(envelope.payload_text, settings.max_payload_depth)
     claimed = payload.get("device_id")
-    if claimed is not None and claimed != device_id:
-        raise Rejected("identity_mismatch", f"payload device_id {claimed!r} on device {device_id}'s topic")
-    validation.check_schema(device_type, kind, payload)
+    if claimed is not None and claimed != envelope.device_id:
+        raise Rejected("identity_mismatch", f"payload device_id {claimed!r} on device {envelope.device_id}'s topic")
+    validation.check_schema(device_type, envelope.kind, payload)
+    return payload
 
+
+def _device_time(payload, received_at, settings, now=None):
+    """The device's clock within bounds: not too far ahead, not older than the backfill window."""
     device_ts = parse_device_time(payload["timestamp"])
     reference = max(received_at, now or datetime.now(timezone.utc))
     if device_ts - reference > timedelta(seconds=settings.max_clock_skew_seconds):
@@ -133,19 +185,4 @@ def bind(body, stream, settings, now=None):
     if settings.max_backfill_days and received_at - device_ts > timedelta(days=settings.max_backfill_days):
         raise Rejected("timestamp_too_old",
                        f"{payload['timestamp']} is older than {settings.max_backfill_days} days")
-
-    return Message(
-        message_key=message_key(device_id, kind, device_ts, payload),
-        device_ts=device_ts,
-        device_id=device_id,
-        kind=kind,
-        device_type=device_type.name,
-        farm_id=farm_id,
-        msg_id=msg_id,
-        topic=topic,
-        received_at=received_at,
-        payload_text=env["payload"],
-        payload=payload,
-        schema_id=validation.schema_id(device_type, kind),
-        odoo_model=odoo_model_for(device_type, kind),
-    )
+    return device_ts

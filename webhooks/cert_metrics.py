@@ -6,7 +6,6 @@ the tier knows the auth DB (``SDIOT_AUTH_DATABASE_URL``); if the DB is unreachab
 left out rather than reported as zero.
 """
 import logging
-import os
 import threading
 import time
 
@@ -51,8 +50,7 @@ class ExpiringCertificates:
                                     value=value)
 
 
-def from_env():
-    url = os.environ.get("SDIOT_AUTH_DATABASE_URL")
-    if not url:
+def from_settings(settings):
+    if not settings.auth_database_url:
         return None
-    return ExpiringCertificates(url, days=int(os.environ.get("SDIOT_CERT_WARN_DAYS", 30)))
+    return ExpiringCertificates(settings.auth_database_url, days=settings.cert_warn_days)

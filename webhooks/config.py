@@ -1,6 +1,9 @@
-"""Settings, read only from the environment (``SDIOT_*``), with defaults for the embedded mode.
+"""Settings: the one reader of the environment (``SDIOT_*``), with defaults for the embedded mode.
 
-Every name here is a public contract documented in the README's configuration table.
+Each entry point — the app factory, ``sdiot`` (the CLI, the forwarder), the gunicorn config —
+builds one ``Settings`` with ``from_env()`` and passes it down; no other module reads the
+environment. Every name in ``VARIABLES`` is a public contract documented in the README's
+configuration table (a test keeps the two equal).
 """
 import os
 from dataclasses import dataclass, field, fields
@@ -12,8 +15,13 @@ def _split(value):
     return tuple(part.strip() for part in value.split(",") if part.strip())
 
 
+def _flag(value):
+    return value.strip().lower() not in ("0", "false", "no", "off")
+
+
 @dataclass(frozen=True)
 class Settings:
+    # -- the ingest tier --------------------------------------------------------------------------
     database_url: str = DEFAULT_DATABASE_URL
     webhook_tokens: tuple = ()
     admin_tokens: tuple = ()
@@ -30,11 +38,36 @@ class Settings:
     pool_size: int = 8
     # PostgreSQL: concurrent requests share one INSERT and commit (see webhooks/store/group_commit.py).
     group_commit: bool = True
+    drain_file: str | None = None
+    retention_days: int = 31
+    bind: str | None = None  # `sdiot serve` (gunicorn reads SDIOT_BIND itself: webhooks/gunicorn_conf.py)
+    # Set by the gunicorn config before prometheus_client is imported (multiprocess mode).
+    metrics_dir: str | None = None
+    # -- the auth DB, EMQX's REST API, the farm CA ------------------------------------------------
+    auth_database_url: str | None = None
+    cert_warn_days: int = 30
+    emqx_api_url: str | None = None
+    emqx_api_key: str | None = None
+    emqx_api_secret: str | None = None
+    ca_dir: str = "./var/ca"
+    # -- the forwarder and Odoo -------------------------------------------------------------------
+    forwarder_batch_size: int | None = None  # None: the forwarder's own default (forwarder/options.py)
+    forwarder_lease_seconds: float | None = None
+    forwarder_poll_seconds: float | None = None
+    forwarder_metrics_port: int | None = None
+    forwarder_backoff_max_seconds: float | None = None
+    odoo_url: str | None = None
+    odoo_api_key: str | None = None
+    odoo_db: str | None = None
+    odoo_user: str | None = None
+    odoo_protocol: str = "auto"
+    # -- tools --------------------------------------------------------------------------------------
+    bench_pg_url: str | None = None
     extra: dict = field(default_factory=dict)
 
 
 # name in Settings -> (environment variable, parser)
-_ENV = {
+VARIABLES = {
     "database_url": ("SDIOT_DATABASE_URL", str),
     "webhook_tokens": ("SDIOT_WEBHOOK_TOKENS", _split),
     "admin_tokens": ("SDIOT_ADMIN_TOKENS", _split),
@@ -46,21 +79,46 @@ _ENV = {
     "retry_after_seconds": ("SDIOT_RETRY_AFTER_SECONDS", int),
     "outbox_limit": ("SDIOT_OUTBOX_LIMIT", int),
     "pool_size": ("SDIOT_DB_POOL_SIZE", int),
-    "group_commit": ("SDIOT_GROUP_COMMIT", lambda v: v.strip().lower() not in ("0", "false", "no", "off")),
+    "group_commit": ("SDIOT_GROUP_COMMIT", _flag),
+    "drain_file": ("SDIOT_DRAIN_FILE", str),
+    "retention_days": ("SDIOT_RETENTION_DAYS", int),
+    "bind": ("SDIOT_BIND", str),
+    "metrics_dir": ("PROMETHEUS_MULTIPROC_DIR", str),
+    "auth_database_url": ("SDIOT_AUTH_DATABASE_URL", str),
+    "cert_warn_days": ("SDIOT_CERT_WARN_DAYS", int),
+    "emqx_api_url": ("SDIOT_EMQX_API_URL", str),
+    "emqx_api_key": ("SDIOT_EMQX_API_KEY", str),
+    "emqx_api_secret": ("SDIOT_EMQX_API_SECRET", str),
+    "ca_dir": ("SDIOT_CA_DIR", str),
+    "forwarder_batch_size": ("SDIOT_FORWARDER_BATCH_SIZE", int),
+    "forwarder_lease_seconds": ("SDIOT_FORWARDER_LEASE_SECONDS", float),
+    "forwarder_poll_seconds": ("SDIOT_FORWARDER_POLL_SECONDS", float),
+    "forwarder_metrics_port": ("SDIOT_FORWARDER_METRICS_PORT", int),
+    "forwarder_backoff_max_seconds": ("SDIOT_FORWARDER_BACKOFF_MAX_SECONDS", float),
+    "odoo_url": ("SDIOT_ODOO_URL", str),
+    "odoo_api_key": ("SDIOT_ODOO_API_KEY", str),
+    "odoo_db": ("SDIOT_ODOO_DB", str),
+    "odoo_user": ("SDIOT_ODOO_USER", str),
+    "odoo_protocol": ("SDIOT_ODOO_PROTOCOL", lambda v: v.strip().lower()),
+    "bench_pg_url": ("SDIOT_BENCH_PG_URL", str),
 }
 
 
+class SettingsError(ValueError):
+    """A variable holds a value its setting cannot take; the message names it."""
+
+
 def from_env(environ=None, **overrides):
-    """Defaults, then the environment, then explicit overrides (tests)."""
+    """Defaults, then the environment, then explicit overrides (tests, command-line options)."""
     environ = os.environ if environ is None else environ
     values = {}
-    for name, (var, parse) in _ENV.items():
+    for name, (var, parse) in VARIABLES.items():
         raw = environ.get(var)
-        if raw is not None and raw != "":
+        if raw is not None and raw.strip() != "":
             try:
                 values[name] = parse(raw)
             except ValueError as exc:
-                raise SystemExit(f"{var}={raw!r} is not valid: {exc}") from None
+                raise SettingsError(f"{var}={raw!r} is not valid: {exc}") from None
     known = {f.name for f in fields(Settings)}
     unknown = set(overrides) - known
     if unknown:

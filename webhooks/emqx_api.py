@@ -22,7 +22,6 @@ Errors, mapped from requests here and nowhere else:
                         shape of every v5 handler, apps/emqx_dashboard/src/emqx_dashboard_swagger.erl)
 """
 import logging
-import os
 import re
 import time
 from importlib import metadata
@@ -63,14 +62,21 @@ class EmqxApi:
         self._auth = HTTPBasicAuth(key, secret)
 
     @classmethod
-    def from_env(cls, environ=None, **kwargs):
-        """From SDIOT_EMQX_API_URL/_KEY/_SECRET; EmqxApiError names the ones that are not set."""
-        env = os.environ if environ is None else environ
-        missing = [name for name in ENV if not env.get(name)]
+    def from_settings(cls, settings, **kwargs):
+        """From SDIOT_EMQX_API_URL/_KEY/_SECRET (``settings``); EmqxApiError names the ones not set."""
+        values = (settings.emqx_api_url, settings.emqx_api_key, settings.emqx_api_secret)
+        missing = [name for name, value in zip(ENV, values) if not value]
         if missing:
             raise EmqxApiError(f"EMQX REST API not configured: set {', '.join(missing)} "
                                "(an API key from the EMQX dashboard, System > API Key)")
-        return cls(*(env[name] for name in ENV), **kwargs)
+        return cls(*values, **kwargs)
+
+    @classmethod
+    def from_env(cls, environ=None, **kwargs):
+        """``from_settings`` for the settings an environment mapping (default: the process's) gives."""
+        from webhooks import config
+
+        return cls.from_settings(config.from_env(environ), **kwargs)
 
     def __repr__(self):
         return f"EmqxApi({self.base!r}, key={self._auth.username!r}, secret={MASK!r})"

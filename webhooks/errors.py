@@ -1,7 +1,17 @@
-"""The one error type of the ingest tier, and the reason codes a rejection can carry.
+"""The one error tree of the HTTP APIs (ingest and devices), and the reason codes a rejection carries.
 
-``IngestError`` carries the HTTP status the contract gives it; one handler renders it as JSON.
-Reason codes are stable: metrics, dead-letter rows and operators' queries use them.
+    ApiError                 .status decides the answer; .code names it; .detail says why
+    ├── Rejected        422  ingest: the body is kept as a dead letter with its reason code
+    │   └── TooLarge    413  over the body limit (a bounded prefix is kept)
+    ├── BadRequest      400  the caller's mistake, nothing kept (device API input)
+    ├── Unauthorized    401  no valid bearer token; nothing stored
+    └── Unavailable     503  could not be made durable now: ``Retry-After`` (from settings) asks
+                             again; EMQX retries only 429/503, so this is also the answer to a bug
+                             that left nothing stored
+
+``webhooks.responses.error_response`` renders any of them (and the auth DB's ``AuthDBError``, which
+carries a status the same way) as the one JSON shape ``{"status", "error", "detail", ...}``. Reason
+codes are stable: metrics, dead-letter rows and operators' queries use them.
 """
 
 # reason code -> what it means (README and `sdiot deadletters list` print these)
@@ -25,34 +35,47 @@ REASONS = {
 }
 
 
-class IngestError(Exception):
-    status = 422
+class ApiError(Exception):
+    status = 400
+    outcome = "error"  # the answer's "status" word
 
-    def __init__(self, reason, detail=""):
-        super().__init__(f"{reason}: {detail}" if detail else reason)
-        self.reason = reason
+    def __init__(self, code, detail="", status=None, **extra):
+        super().__init__(f"{code}: {detail}" if detail else code)
+        self.code = code
         self.detail = detail
+        self.extra = extra  # more fields for the JSON answer
+        if status is not None:  # e.g. an HTTP error werkzeug raised (404, 405)
+            self.status = status
+
+    @property
+    def reason(self):
+        return self.code
 
 
-class Rejected(IngestError):
+class Rejected(ApiError):
     """A message the tier will not accept; it is stored as a dead letter and answered 422."""
-
     status = 422
+    outcome = "rejected"
 
-    def __init__(self, reason, detail=""):
+    def __init__(self, reason, detail="", **extra):
         assert reason in REASONS, reason
-        super().__init__(reason, detail)
+        super().__init__(reason, detail, **extra)
 
 
-class Unauthorized(IngestError):
-    status = 401
-
-
-class TooLarge(IngestError):
+class TooLarge(Rejected):
     status = 413
 
 
-class Unavailable(IngestError):
-    """The message could not be made durable now; EMQX retries on 503."""
+class BadRequest(ApiError):
+    status = 400
 
+
+class Unauthorized(ApiError):
+    status = 401
+    outcome = "unauthorized"
+
+
+class Unavailable(ApiError):
+    """Not durable now; the caller (EMQX) sends it again after ``Retry-After``."""
     status = 503
+    outcome = "unavailable"

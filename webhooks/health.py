@@ -2,8 +2,8 @@
 
 ``/healthz``: the process answers. ``/readyz``: the store is reachable and we are not draining,
 so Kubernetes and load balancers stop sending before a pod goes away. Draining starts when the
-file named by ``SDIOT_DRAIN_FILE`` exists (a preStop hook touches it) or when the app's
-``DRAINING`` flag is set; while draining, ingest answers 503 so EMQX retries on another pod.
+file named by ``SDIOT_DRAIN_FILE`` exists (a preStop hook touches it) or when
+``app.extensions["sdiot_draining"].drain()`` is called; while draining, ingest answers 503 so EMQX retries on another pod.
 """
 import os
 import time
@@ -14,19 +14,38 @@ from webhooks.store import StoreError
 
 bp = Blueprint("health", __name__)
 _DRAIN_CHECK_SECONDS = 1.0
-_cache = {"at": 0.0, "value": False}
+
+
+class DrainFlag:
+    """Whether the pod drains: the drain file exists (looked at once a second at most), or
+    ``drain()`` was called (tests, an embedding server)."""
+
+    def __init__(self, path):
+        self.path = path
+        self._forced = False
+        self._at, self._value = float("-inf"), False
+
+    def drain(self, on=True):
+        self._forced = on
+
+    def __call__(self):
+        if self._forced:
+            return True
+        if not self.path:
+            return False
+        now = time.monotonic()
+        if now - self._at > _DRAIN_CHECK_SECONDS:
+            self._at, self._value = now, os.path.exists(self.path)
+        return self._value
+
+
+def init_app(app):
+    app.extensions["sdiot_draining"] = DrainFlag(app.config["SDIOT"].drain_file)
+    app.register_blueprint(bp)
 
 
 def draining():
-    if current_app.config.get("DRAINING"):
-        return True
-    path = os.environ.get("SDIOT_DRAIN_FILE")
-    if not path:
-        return False
-    now = time.monotonic()
-    if now - _cache["at"] > _DRAIN_CHECK_SECONDS:
-        _cache.update(at=now, value=os.path.exists(path))
-    return _cache["value"]
+    return current_app.extensions["sdiot_draining"]()
 
 
 @bp.get("/healthz")

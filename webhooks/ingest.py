@@ -1,112 +1,133 @@
 """``POST /v1/ingest/<stream>``: the endpoints EMQX's HTTP action calls.
 
 Each view reads like the contract: authenticate → bound the body → parse → bind (envelope, topic,
-identity, payload, schema, clock) → store → answer. EMQX drops a message on any status other than
-2xx, 429 and 503, so nothing here may answer 500: a rejected body is kept as a dead letter (422),
-a store that cannot take the write gets 503 + Retry-After (EMQX retries), and a bug is caught,
-its body kept as a dead letter with reason ``internal_error``. A body cut off before its
-Content-Length is a broken connection, not a reading: 503 (send it again), nothing kept.
+identity, payload, schema, clock) → store → answer. Every failure on the way is an ``ApiError``
+(errors.py) whose status decides the answer, rendered in one place (``_answer_error``). EMQX drops a
+message on any status other than 2xx, 429 and 503, so nothing here may answer 500: a rejected body
+is kept as a dead letter (422, or 413 for its prefix), a store that cannot take the write gets 503
++ Retry-After (EMQX retries), and a bug is caught, its body kept as a dead letter with reason
+``internal_error``. A body cut off before its Content-Length is a broken connection, not a
+reading: 503 (send it again), nothing kept.
 """
 import json
 import logging
 import time
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, current_app, request
 
 from webhooks import auth_tokens, metrics, pipeline
 from webhooks.envelope import STREAMS
-from webhooks.errors import Rejected, TooLarge, Unauthorized, Unavailable
+from webhooks.errors import ApiError, Rejected, TooLarge, Unauthorized, Unavailable
 from webhooks.health import draining
-from webhooks.store import StoreUnavailable
+from webhooks.responses import error_response, json_response
+from webhooks.store import StoreRejected, StoreUnavailable
 
 log = logging.getLogger(__name__)
 bp = Blueprint("ingest", __name__)
 ALL_STREAMS = (*STREAMS, "presence")
 
 
+class _Seen:
+    """What has been read of the request so far: a dead letter keeps it."""
+    __slots__ = ("body", "decoded")
+
+    def __init__(self):
+        self.body, self.decoded = b"", None
+
+
 @bp.post("/v1/ingest/<stream>")
 def ingest(stream):
     if stream not in ALL_STREAMS:
-        return jsonify(status="error", detail=f"no ingest stream '{stream}'"), 404
+        return json_response({"status": "error", "error": "not_found", "detail": f"no ingest stream '{stream}'"}, 404)
     started = time.perf_counter()
-    response, outcome = _handle(stream)
+    settings = current_app.config["SDIOT"]
+    store = current_app.extensions["sdiot_store"]
+    seen = _Seen()
+    try:
+        result = _accept(settings, store, stream, seen)
+        response, outcome = json_response(result), result["status"]
+    except Exception as exc:  # noqa: BLE001 - every failure is answered below, never as a 500
+        response, outcome = _answer_error(settings, store, stream, _as_api_error(stream, exc), seen)
     metrics.observe_request(stream, outcome, time.perf_counter() - started)
     return response
 
 
-def _handle(stream):
-    settings = current_app.config["SDIOT"]
-    store = current_app.extensions["sdiot_store"]
-    body, decoded = b"", None
-    try:
-        if not auth_tokens.valid(request.headers.get("Authorization"), settings.webhook_tokens):
-            raise Unauthorized("unauthorized", "missing or unknown bearer token")
-        if draining():
-            raise Unavailable("draining", "this pod is shutting down")
-        body, too_large, cut_off = _read_body(settings.max_body_bytes)
-        if cut_off:
-            # The sender went away mid-body (EMQX resends on a broken connection). A dead letter
-            # would keep a fragment no replay can accept; if anyone still listens, 503 asks for
-            # the whole body again rather than letting the message drop.
-            log.info("ingest %s: %s", stream, cut_off)
-            return _unavailable(settings, f"{cut_off}; send it again"), "incomplete"
-        if too_large:
-            metrics.REJECTED.labels(stream, "body_too_large").inc()
-            _dead_letter(store, settings, stream, "body_too_large",
-                         f"over {settings.max_body_bytes} bytes", body, truncated=True)
-            raise TooLarge("body_too_large", f"the body is over {settings.max_body_bytes} bytes")
-        decoded = pipeline.decode_body(body)
-        result = pipeline.accept(store, settings, stream, decoded)
-        # json.dumps straight into a Response: jsonify's provider costs more than the rest of the answer
-        return Response(json.dumps(result), mimetype="application/json"), result["status"]
-    except Rejected as exc:
-        return _reject(store, settings, stream, exc, body, decoded)
-    except Unauthorized as exc:
-        return (jsonify(status="unauthorized", detail=exc.detail), 401), "unauthorized"
-    except TooLarge as exc:
-        return (jsonify(status="rejected", reason=exc.reason, detail=exc.detail), 413), "too_large"
-    except (Unavailable, StoreUnavailable) as exc:
-        log.warning("ingest %s unavailable: %s", stream, exc)
-        return _unavailable(settings, str(exc)), "unavailable"
-    except Exception as exc:  # a bug: keep the body, answer, never 500
-        log.exception("ingest %s failed; keeping the body as a dead letter", stream)
-        return _reject(store, settings, stream, Rejected("internal_error", f"{type(exc).__name__}: {exc}"[:300]), body)
+def _accept(settings, store, stream, seen):
+    if not auth_tokens.valid(request.headers.get("Authorization"), settings.webhook_tokens):
+        raise Unauthorized("unauthorized", "missing or unknown bearer token")
+    if draining():
+        raise Unavailable("draining", "this pod is shutting down")
+    seen.body = _read_body(settings.max_body_bytes)
+    seen.decoded = pipeline.decode_body(seen.body)
+    return pipeline.accept(store, settings, stream, seen.decoded)
 
 
 def _read_body(limit):
-    """(at most ``limit`` bytes, whether the body is larger, why it is incomplete or None)."""
+    """The whole body, at most ``limit`` bytes; raises TooLarge (with the prefix read) or Unavailable."""
     length = request.content_length
-    if length is not None and length > limit:
-        return request.stream.read(limit), True, None
-    data = request.stream.read(limit + 1)
-    if len(data) > limit:
-        return data[:limit], True, None
+    data = request.stream.read(limit if length is not None and length > limit else limit + 1)
+    if len(data) > limit or (length is not None and length > limit):
+        raise TooLarge("body_too_large", f"the body is over {limit} bytes", prefix=data[:limit])
     if length is not None and len(data) < length:
-        return data, False, f"the body ended after {len(data)} of {length} bytes"
-    return data, False, None
+        # The sender went away mid-body (EMQX resends on a broken connection). A dead letter would
+        # keep a fragment no replay can accept; if anyone still listens, 503 asks for it again.
+        raise Unavailable("incomplete_body", f"the body ended after {len(data)} of {length} bytes; send it again")
+    return data
 
 
-def _reject(store, settings, stream, exc, body, decoded=None):
-    metrics.REJECTED.labels(stream, exc.reason).inc()
+def _as_api_error(stream, exc):
+    if isinstance(exc, ApiError):
+        return exc
+    if isinstance(exc, StoreUnavailable):
+        return Unavailable("store_unavailable", str(exc))
+    if isinstance(exc, StoreRejected):  # the pipeline maps these; one that slipped through is still the values'
+        return Rejected("unstorable", str(exc)[:300])
+    log.exception("ingest %s failed; keeping the body as a dead letter", stream)
+    return Rejected("internal_error", f"{type(exc).__name__}: {exc}"[:300])
+
+
+def _answer_error(settings, store, stream, error, seen):
+    """The one place an ingest failure becomes an answer (and, for a rejection, a dead letter)."""
+    if isinstance(error, Rejected):
+        metrics.REJECTED.labels(stream, error.reason).inc()
+        try:
+            error.extra["dead_letter_id"] = _keep(store, settings, stream, error, seen)
+        except Exception as exc:  # noqa: BLE001 - cannot keep it: make EMQX hold on to it instead
+            log.warning("dead letter for %s not stored (%s); answering 503", stream, exc)
+            error = Unavailable("store_unavailable", "could not store the rejected body")
+    elif isinstance(error, Unavailable):
+        (log.info if error.code in ("incomplete_body", "draining") else log.warning)(
+            "ingest %s unavailable: %s", stream, error)
+    if isinstance(error, TooLarge):
+        error.extra.pop("prefix", None)
+    return error_response(error, settings.retry_after_seconds), _OUTCOME.get(error.code) or error.outcome
+
+
+# metric outcome labels the alert rules and dashboards use, where they differ from the answer's word
+_OUTCOME = {"body_too_large": "too_large", "incomplete_body": "incomplete"}
+
+
+def _keep(store, settings, stream, error, seen):
+    """Store the rejected body as a dead letter; returns its id.
+
+    A body over the limit keeps its prefix (marked truncated). If the database refuses the body as
+    it is, it is kept escaped to ASCII instead: a dead letter must never turn into a 503 loop."""
+    body = error.extra.get("prefix", seen.body)
+    limit = settings.dead_letter_body_bytes
+    truncated = isinstance(error, TooLarge) or len(body) > limit
+    text = body[:limit].decode("utf-8", errors="backslashreplace").replace("\x00", "\\u0000")
+    hints = {k: _storable(v) for k, v in _hints(body, seen.decoded).items()}
     try:
-        dead_letter_id = _dead_letter(store, settings, stream, exc.reason, exc.detail, body, decoded=decoded)
-    except Exception as store_exc:  # cannot keep it: make EMQX hold on to it instead
-        log.warning("dead letter for %s not stored (%s); answering 503", stream, store_exc)
-        return _unavailable(settings, "could not store the rejected body"), "unavailable"
-    payload = dict(status="rejected", reason=exc.reason, detail=exc.detail, dead_letter_id=dead_letter_id)
-    return Response(json.dumps(payload), status=422, mimetype="application/json"), "rejected"
+        return store.insert_dead_letter(stream, error.reason, _storable(error.detail), text, truncated, **hints)
+    except StoreRejected as exc:
+        escaped = text.encode("ascii", errors="backslashreplace").decode("ascii")
+        detail = _storable(f"{error.detail} (body escaped to ASCII: the database refused it as sent: {exc})")
+        return store.insert_dead_letter(stream, error.reason, detail, escaped, truncated)
 
 
 def _storable(text):
     """Text any database takes: no NUL, no lone surrogate (either makes the insert itself fail)."""
     return text.encode("utf-8", errors="backslashreplace").decode("utf-8").replace("\x00", "\\u0000")
-
-
-def _dead_letter(store, settings, stream, reason, detail, body, truncated=False, decoded=None):
-    limit = settings.dead_letter_body_bytes
-    text = body[:limit].decode("utf-8", errors="backslashreplace").replace("\x00", "\\u0000")
-    hints = {k: _storable(v) for k, v in _hints(body, decoded).items()}
-    return store.insert_dead_letter(stream, reason, _storable(detail), text, truncated or len(body) > limit, **hints)
 
 
 def _hints(body, decoded=None):
@@ -120,10 +141,3 @@ def _hints(body, decoded=None):
         return {}
     return {k: str(decoded[k])[:256] for k in ("msg_id", "device_id", "topic")
             if isinstance(decoded.get(k), (str, int))}
-
-
-def _unavailable(settings, detail):
-    response = jsonify(status="unavailable", detail=detail[:300])
-    response.status_code = 503
-    response.headers["Retry-After"] = str(settings.retry_after_seconds)
-    return response

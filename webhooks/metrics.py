@@ -5,7 +5,6 @@ prometheus_client), every worker writes its samples to files there and ``/metric
 them with ``MultiProcessCollector``; without it (tests, a single process) the default registry
 is served. Label sets are bounded: stream and outcome are fixed lists, reason is a code.
 """
-import os
 
 from flask import Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
@@ -22,11 +21,6 @@ DURATION = Histogram(
     ["stream"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
-COMMIT_BATCH = Histogram(
-    "sdiot_store_commit_batch_size",
-    "Messages made durable per database commit",
-    buckets=(1, 2, 4, 8, 16, 32, 64, 128),
-)
 
 
 # Labelled children looked up once: .labels() costs more than the increment on the hot path.
@@ -42,8 +36,8 @@ def observe_request(stream, outcome, seconds):
     pair[1].observe(seconds)
 
 
-def _registry():
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+def _registry(settings):
+    if settings.metrics_dir:
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
         return registry
@@ -65,13 +59,14 @@ def init_app(app):
 
     # Per-app collectors computed at scrape time (not per-process samples, so not multiprocess files).
     scraped = CollectorRegistry(auto_describe=False)
-    certificates = app.config.get("CERT_METRICS") or cert_metrics.from_env()
+    settings = app.config["SDIOT"]
+    certificates = app.config.get("CERT_METRICS") or cert_metrics.from_settings(settings)
     if certificates is not None:
         scraped.register(certificates)
 
     @app.get("/metrics")
     def metrics():
-        shared = _registry()
+        shared = _registry(settings)
         if shared is not None:
             body = generate_latest(shared)
         else:

@@ -8,18 +8,19 @@ Concurrent runners (two pods starting) serialise on a PostgreSQL advisory lock, 
 write lock.
 """
 import hashlib
-import os
 import re
-import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
 
-import psycopg
+from webhooks.dburl import DatabaseURL
+from webhooks.store import StoreError
+from webhooks.store.database import Database
 
-from webhooks.db import DatabaseURL, connect
-
-SQL_ROOT = Path(os.environ.get("SDIOT_SQL_DIR") or Path(__file__).resolve().parent.parent / "sql")
+# The repo's sql/ folder, shipped as the package ``sdiot_sql`` (setup.cfg maps it), so a wheel
+# install finds the same files a checkout does.
+SQL_ROOT = Path(str(files("sdiot_sql")))
 DATABASES = ("ingest", "auth")
 _FILE = re.compile(r"^(\d{4,})_([a-z0-9_]+)\.sql$")
 _UP = "-- migrate:up"
@@ -62,9 +63,9 @@ def parse(path):
 def discover(database, dialect, root=None):
     root = Path(root or SQL_ROOT) / database
     folder = root / "sqlite" if dialect == "sqlite" else root
-    if not folder.is_dir():
-        raise MigrationError(f"no migrations for {database} on {dialect} in {folder}")
-    found = [parse(p) for p in sorted(folder.glob("*.sql"))]
+    found = [parse(p) for p in sorted(folder.glob("*.sql"))] if folder.is_dir() else []
+    if not found:  # an incomplete install must not look like an empty history
+        raise MigrationError(f"no migrations for {database} on {dialect} in {folder}: the install is incomplete")
     versions = [m.version for m in found]
     if len(set(versions)) != len(versions):
         raise MigrationError(f"duplicate migration versions in {folder}")
@@ -91,32 +92,31 @@ class Runner:
     # -- connection and lock -------------------------------------------------------------
     @contextmanager
     def _session(self):
-        conn = connect(self.url)
         try:
-            if self.url.dialect == "postgresql":
-                conn.execute("SELECT pg_advisory_lock(%s)", (_LOCK_KEY[self.database],))
-            self._ensure_table(conn)
-            yield conn
-        finally:
-            if self.url.dialect == "postgresql" and not conn.closed:
-                conn.execute("SELECT pg_advisory_unlock(%s)", (_LOCK_KEY[self.database],))
-            conn.close()
+            with Database.open(self.url).dedicated() as session:
+                session.lock(_LOCK_KEY[self.database])
+                try:
+                    self._ensure_table(session)
+                    yield session
+                finally:
+                    session.unlock(_LOCK_KEY[self.database])
+        except StoreError as exc:
+            raise MigrationError(f"{self.database} DB at {self.url}: {exc}") from exc
 
-    def _ensure_table(self, conn):
-        conn.execute(
+    def _ensure_table(self, session):
+        session.execute(
             "CREATE TABLE IF NOT EXISTS schema_migrations ("
             " version text PRIMARY KEY, name text NOT NULL, checksum text NOT NULL,"
             " applied_at text NOT NULL DEFAULT CURRENT_TIMESTAMP)"
         )
 
-    def _applied(self, conn):
-        rows = conn.execute("SELECT version, checksum FROM schema_migrations").fetchall()
-        return {row[0]: row[1] for row in rows}
+    def _applied(self, session):
+        return dict(session.all("SELECT version, checksum FROM schema_migrations"))
 
     # -- commands ----------------------------------------------------------------------------
     def status(self):
-        with self._session() as conn:
-            applied = self._applied(conn)
+        with self._session() as session:
+            applied = self._applied(session)
         known = {m.version for m in self.migrations}
         unknown = sorted(set(applied) - known)
         if unknown:
@@ -141,67 +141,41 @@ class Runner:
     def up(self):
         """Apply every pending migration in order; returns the versions applied."""
         done = []
-        with self._session() as conn:
-            applied = self._applied(conn)
+        with self._session() as session:
+            applied = self._applied(session)
             self._check_tamper(applied)
             for m in self.migrations:
                 if m.version not in applied:
-                    self._apply_or_explain(conn, m.up, m, record=True)
+                    self._apply_or_explain(session, m.up, m, record=True)
                     done.append(m.version)
         return done
 
     def down(self):
         """Roll back the most recently applied migration; returns its version or None."""
-        with self._session() as conn:
-            applied = self._applied(conn)
+        with self._session() as session:
+            applied = self._applied(session)
             self._check_tamper(applied)
             last = next((m for m in reversed(self.migrations) if m.version in applied), None)
             if last is None:
                 return None
             if not last.down:
                 raise MigrationError(f"{last.path} has no '{_DOWN}' section; it cannot be rolled back")
-            self._apply_or_explain(conn, last.down, last, record=False)
+            self._apply_or_explain(session, last.down, last, record=False)
             return last.version
 
-    def _apply_or_explain(self, conn, sql, m, record):
+    def _apply_or_explain(self, session, sql, m, record):
         """Apply one file's section; a database error names the file and says nothing stayed."""
+        bookkeeping = (("INSERT INTO schema_migrations (version, name, checksum) VALUES (%s, %s, %s)",
+                        (m.version, m.name, m.checksum)) if record else
+                       ("DELETE FROM schema_migrations WHERE version = %s", (m.version,)))
         try:
-            self._apply(conn, sql, m, record)
-        except (psycopg.Error, sqlite3.Error) as exc:
+            session.run_script(sql, [bookkeeping])
+        except StoreError as exc:
             section = "up" if record else "down"
             raise MigrationError(
-                f"{m.path} ({section}) failed and was rolled back, nothing of it applied: "
-                f"{str(exc).strip().splitlines()[0]}. Fix the file (if it was never applied anywhere) "
-                "or add a new migration, then run again."
+                f"{m.path} ({section}) failed and was rolled back, nothing of it applied: {exc}. Fix the "
+                "file (if it was never applied anywhere) or add a new migration, then run again."
             ) from exc
-
-    def _apply(self, conn, sql, m, record):
-        if self.url.dialect == "postgresql":
-            with conn.transaction():
-                conn.execute(sql)
-                if record:
-                    conn.execute(
-                        "INSERT INTO schema_migrations (version, name, checksum) VALUES (%s, %s, %s)",
-                        (m.version, m.name, m.checksum),
-                    )
-                else:
-                    conn.execute("DELETE FROM schema_migrations WHERE version = %s", (m.version,))
-            return
-        # SQLite: executescript would commit on its own; wrap the whole file in one explicit transaction.
-        try:
-            conn.executescript("BEGIN IMMEDIATE;\n" + sql + "\n;")
-            if record:
-                conn.execute(
-                    "INSERT INTO schema_migrations (version, name, checksum) VALUES (?, ?, ?)",
-                    (m.version, m.name, m.checksum),
-                )
-            else:
-                conn.execute("DELETE FROM schema_migrations WHERE version = ?", (m.version,))
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
 
 
 def migrate_up(database, url):

@@ -3,10 +3,8 @@
 Server-rendered HTML (webhooks/templates/status.html), no external assets, readable on a phone.
 When ``SDIOT_ADMIN_TOKENS`` is set the page needs one of those tokens, as ``Authorization: Bearer``
 or, for a browser, ``?token=`` (compared in constant time, like the ingest tokens). It reads the
-store through its ``_run``; SQL that differs by dialect sits in ``_SQL`` below and nowhere else.
-Duplicates are answered, not stored, so the chart shows accepted and rejected messages only.
+store's ``dashboard`` (the queries live in webhooks/store/admin.py) and lays the numbers out.
 """
-import json
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta, timezone
 
@@ -24,32 +22,6 @@ STREAM_OF_KIND = {"data": "telemetry", "status": "status", "alerts": "alerts"}
 SERIES = (("telemetry", "accepted", "#2e7d32"), ("status", "accepted", "#1565c0"),
           ("alerts", "accepted", "#ef6c00"), ("telemetry", "rejected", "#b71c1c"),
           ("status", "rejected", "#e53935"), ("alerts", "rejected", "#ef9a9a"))
-
-# Minute buckets as 'YYYY-MM-DDTHH:MM' text. The chart bounds device_ts too, so PostgreSQL reads
-# only the last days' partitions (a reading backfilled from further back is left off the chart).
-_SQL = {
-    "postgresql": {
-        "minute": "to_char(date_trunc('minute', {col} AT TIME ZONE 'UTC'), 'YYYY-MM-DD\"T\"HH24:MI')",
-    },
-    "sqlite": {"minute": "substr({col}, 1, 16)"},
-}
-ACCEPTED_PER_MINUTE = """SELECT {stored_minute} AS minute, kind, count(*) AS n FROM message
-WHERE stored_at >= %s AND device_ts >= %s GROUP BY 1, 2"""
-REJECTED_PER_MINUTE = """SELECT {received_minute} AS minute, stream, count(*) AS n FROM dead_letter
-WHERE received_at >= %s GROUP BY 1, 2"""
-LAST_PER_DEVICE = """SELECT device_id, device_type, farm_id, max(stored_at) AS last_seen, count(*) AS n
-FROM message WHERE device_ts >= %s GROUP BY device_id, device_type, farm_id"""
-PRESENCE = "SELECT clientid, device_id, connected, event_at, reason FROM device_presence"
-LATEST = """SELECT id, device_id, device_type, farm_id, kind, device_ts, payload FROM message
-ORDER BY id DESC LIMIT 12"""
-DEAD_BY_REASON = """SELECT reason, count(*) AS n, max(received_at) AS last FROM dead_letter
-WHERE state = 'new' GROUP BY reason ORDER BY n DESC"""
-DEAD_LATEST = """SELECT id, stream, reason, detail, device_id, received_at FROM dead_letter
-ORDER BY id DESC LIMIT 10"""
-OUTBOX = """SELECT state, count(*) AS n, min(stored_at) AS oldest FROM message
-WHERE state IN ('pending', 'failed') GROUP BY state"""
-PRESENCE_OUTBOX = "SELECT count(*) AS n FROM device_presence WHERE state = 'pending'"
-
 
 def init_app(app):
     app.register_blueprint(bp)
@@ -74,41 +46,21 @@ def status():
 def snapshot(store, minutes=MINUTES, now=None):
     """Everything the page shows, as plain data (also what the tests compare)."""
     now = now or datetime.now(timezone.utc)
-    q = _Queries(store)
-    cutoff = now.replace(second=0, microsecond=0) - timedelta(minutes=minutes - 1)
-    outbox = {r["state"]: r for r in q.all(OUTBOX)}
-    oldest = _dt(outbox.get("pending", {}).get("oldest"))
+    raw = store.dashboard(now, minutes)
+    outbox = {r["state"]: r for r in raw["outbox"]}
+    oldest = outbox.get("pending", {}).get("oldest")
     return {
         "now": now,
         "minutes": minutes,
-        "devices": _devices(q.all(LAST_PER_DEVICE, q.ts(now - timedelta(days=1))), q.all(PRESENCE)),
-        "chart": _chart(q, cutoff, minutes),
-        "latest": [_reading(r) for r in q.all(LATEST)],
-        "dead_by_reason": [{**r, "last": _dt(r["last"])} for r in q.all(DEAD_BY_REASON)],
-        "dead_latest": q.all(DEAD_LATEST),
+        "devices": _devices(raw["last_per_device"], raw["presence"]),
+        "chart": _chart(raw, minutes),
+        "latest": [_reading(r) for r in raw["latest"]],
+        "dead_by_reason": raw["dead_by_reason"],
+        "dead_latest": raw["dead_latest"],
         "outbox": {"pending": outbox.get("pending", {}).get("n", 0), "failed": outbox.get("failed", {}).get("n", 0),
-                   "presence_pending": q.all(PRESENCE_OUTBOX)[0]["n"],
+                   "presence_pending": raw["presence_pending"],
                    "oldest_age_s": None if oldest is None else max(0, int((now - oldest).total_seconds()))},
     }
-
-
-class _Queries:
-    def __init__(self, store):
-        self.store, self.sql = store, _SQL[store.dialect]
-
-    def ts(self, dt):
-        return self.store._ts(dt)
-
-    def all(self, sql, *params):
-        minute = self.sql["minute"]
-        sql = sql.format(stored_minute=minute.format(col="stored_at"), received_minute=minute.format(col="received_at"))
-        return [dict(r) for r in self.store._run(sql, params, fetch="all")]
-
-
-def _dt(value):
-    if value is None or isinstance(value, datetime):
-        return value
-    return datetime.fromisoformat(value)
 
 
 def _devices(last_seen, presence):
@@ -125,10 +77,10 @@ def _devices(last_seen, presence):
         where = "unknown" if p is None else "online" if p["connected"] else "offline"
         groups[(farm, kind)][where] += 1
         if device_id in seen:
-            last[(farm, kind)] = max(last.get((farm, kind)) or _dt(seen[device_id]["last_seen"]),
-                                     _dt(seen[device_id]["last_seen"]))
+            last[(farm, kind)] = max(last.get((farm, kind)) or seen[device_id]["last_seen"],
+                                     seen[device_id]["last_seen"])
         if where == "offline":
-            offline.append({"device_id": device_id, "farm": farm, "since": _dt(p["event_at"]), "reason": p["reason"]})
+            offline.append({"device_id": device_id, "farm": farm, "since": p["event_at"], "reason": p["reason"]})
     totals = Counter()
     for counts in groups.values():
         totals.update(counts)
@@ -136,12 +88,13 @@ def _devices(last_seen, presence):
     return {"groups": rows, "offline": offline, "totals": totals}
 
 
-def _chart(q, cutoff, minutes):
+def _chart(raw, minutes):
+    cutoff = raw["cutoff"]
     keys = [(cutoff + timedelta(minutes=i)).strftime("%Y-%m-%dT%H:%M") for i in range(minutes)]
     counts = defaultdict(Counter)
-    for r in q.all(ACCEPTED_PER_MINUTE, q.ts(cutoff), q.ts(cutoff - timedelta(days=1))):
+    for r in raw["accepted_per_minute"]:
         counts[r["minute"]][(STREAM_OF_KIND.get(r["kind"], r["kind"]), "accepted")] += r["n"]
-    for r in q.all(REJECTED_PER_MINUTE, q.ts(cutoff)):
+    for r in raw["rejected_per_minute"]:
         counts[r["minute"]][(r["stream"], "rejected")] += r["n"]
     top = max([sum(counts[k].values()) for k in keys] + [1])
     width, height, slot = 600, 160, 600 / minutes
@@ -164,9 +117,7 @@ def _chart(q, cutoff, minutes):
 
 def _reading(row):
     payload = row["payload"]
-    if isinstance(payload, str):
-        payload = json.loads(payload)
     values = [(k, v) for k, v in payload.items() if k not in HIDDEN and isinstance(v, (int, float, str))]
     numbers = [kv for kv in values if not isinstance(kv[1], str)]  # measurements first, then labels
     shown = (numbers + [kv for kv in values if isinstance(kv[1], str)])[:4]
-    return {**row, "device_ts": _dt(row["device_ts"]), "fields": shown}
+    return {**row, "fields": shown}

@@ -11,6 +11,7 @@ keeps the two in agreement.
 """
 import json
 from functools import lru_cache
+from importlib.resources import files
 from pathlib import Path
 
 import jsonschema_rs
@@ -19,7 +20,7 @@ from jsonschema.exceptions import best_match
 
 from webhooks.errors import Rejected
 
-SCHEMA_DIR = Path(__file__).parent / "schemas"
+SCHEMA_DIR = Path(str(files("webhooks").joinpath("schemas")))
 
 
 def schema_name(device_type, kind):
@@ -41,6 +42,8 @@ def _fast_validator(name):
 def load_all():
     """Build every validator now (at app start), so no request pays for it."""
     names = [p.name.split(".")[0] for p in SCHEMA_DIR.glob("*.v1.json")]
+    if not names:  # an incomplete install: every message would be a 422, or worse, a bug
+        raise RuntimeError(f"no JSON Schemas in {SCHEMA_DIR}: the install is incomplete")
     return {name: (_validator(name), _fast_validator(name)) for name in names}
 
 

@@ -21,10 +21,6 @@ from webhooks.auth_db.errors import CAError
 KEY_FILE, CERT_FILE, META_FILE = "ca.key.pem", "ca.cert.pem", "ca.json"
 
 
-def default_dir():
-    return Path(os.environ.get("SDIOT_CA_DIR") or "./var/ca")
-
-
 @dataclass
 class CA:
     directory: Path
@@ -48,7 +44,7 @@ def _write(path, data, mode):
 
 
 def init_ca(directory=None, common_name="Smart Dairy farm CA", days=3650, crl_url=None, force=False):
-    directory = Path(directory or default_dir())
+    directory = Path(directory)
     if (directory / KEY_FILE).exists() and not force:
         raise CAError(f"{directory / KEY_FILE} exists; a new CA would orphan every issued certificate (use --force to replace)")
     directory.mkdir(parents=True, exist_ok=True)
@@ -74,7 +70,7 @@ def init_ca(directory=None, common_name="Smart Dairy farm CA", days=3650, crl_ur
 
 
 def load_ca(directory=None):
-    directory = Path(directory or default_dir())
+    directory = Path(directory)
     try:
         key = serialization.load_pem_private_key((directory / KEY_FILE).read_bytes(), password=None)
         cert = x509.load_pem_x509_certificate((directory / CERT_FILE).read_bytes())

@@ -26,12 +26,18 @@ class EmqxAdmin:
         self.api = api
 
     @classmethod
-    def from_env(cls, environ=None):
+    def from_settings(cls, settings):
         """From SDIOT_EMQX_API_URL/_KEY/_SECRET; raises EmqxError when they are not set."""
         try:
-            return cls(EmqxApi.from_env(environ, timeout=TIMEOUT, component=COMPONENT))
+            return cls(EmqxApi.from_settings(settings, timeout=TIMEOUT, component=COMPONENT))
         except EmqxApiError as exc:
             raise EmqxError(str(exc)) from None
+
+    @classmethod
+    def from_env(cls, environ=None):
+        from webhooks import config
+
+        return cls.from_settings(config.from_env(environ))
 
     def _call(self, method, path, ok, **kwargs):
         try:
@@ -86,9 +92,9 @@ class EmqxAdmin:
             return None
 
 
-def from_env_or_none():
+def from_settings_or_none(settings):
     """The configured EMQX admin client, or None when SDIOT_EMQX_API_* are not set."""
     try:
-        return EmqxAdmin.from_env()
+        return EmqxAdmin.from_settings(settings)
     except EmqxError:
         return None

@@ -7,9 +7,11 @@ dotted keys and includes would defeat a hand-rolled one).
 import functools
 import re
 from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
 
-DEFAULT_PATH = Path(__file__).resolve().parents[2] / "ops" / "emqx" / "auth.hocon"
+# ops/emqx/auth.hocon, installed as package data of ``sdiot_emqx`` (see setup.py)
+DEFAULT_PATH = Path(str(files("sdiot_emqx").joinpath("auth.hocon")))
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_.]*)\}")
 
 

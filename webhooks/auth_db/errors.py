@@ -8,13 +8,23 @@ AuthDBError
 ├── DeviceNotFound     404
 ├── CAError            409  no CA, or a CA that cannot be used
 └── EmqxError          503  EMQX's REST API failed or is not configured (retrying is safe)
-The CLI prints ``str(error)`` and exits 1; the API renders ``{"error": code, "detail": ...}``.
+The CLI prints ``str(error)`` and exits 1; the API renders them like every ``webhooks.errors.ApiError``
+(``webhooks.responses.error_response``: ``{"status", "error": code, "detail", ...}``).
 """
 
 
 class AuthDBError(Exception):
     status = 400
     code = "bad_request"
+    outcome = "error"
+
+    @property
+    def detail(self):
+        return str(self)
+
+    @property
+    def extra(self):
+        return {}
 
 
 class InvalidDevice(AuthDBError):
@@ -29,6 +39,10 @@ class ImportFailed(AuthDBError):
     def __init__(self, report):
         super().__init__(f"{len(report)} row(s) rejected; nothing was imported")
         self.report = report  # [(line number, device id or '', reason)]
+
+    @property
+    def extra(self):
+        return {"rows": [{"line": n, "device_id": d, "reason": r} for n, d, r in self.report]}
 
 
 class DeviceExists(AuthDBError):

@@ -23,7 +23,7 @@ def create_bare_app():
 
 
 def create_floor_app():
-    from webhooks import metrics
+    from webhooks import config, metrics
 
     app = Flask("floor")
 
@@ -33,5 +33,6 @@ def create_floor_app():
         answer = {"status": "accepted", "message_key": "-", "msg_id": body.get("msg_id") if isinstance(body, dict) else None}
         return Response(json.dumps(answer), mimetype="application/json")
 
+    app.config["SDIOT"] = config.from_env()  # an app factory: it reads its settings, like the tier's
     metrics.init_app(app)
     return app

@@ -12,19 +12,16 @@ import random
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-import psycopg
-
 from webhooks.bench.loadgen import LoadResult, build_request, run_load
-from webhooks.migrations import migrate_up
-
-ROOT = Path(__file__).resolve().parents[2]
+from webhooks.serving import gunicorn_argv
+from webhooks.store import open_store
+from webhooks.store.scratch import backend_pids, scratch_database
 TOKEN = "bench-" + uuid.uuid4().hex
 READINGS = {
     "milk_meters": ("MM", lambda r: {"animal_id": f"COW-{r.randint(1, 400)}", "yield_liters": round(r.uniform(8, 20), 2),
@@ -75,20 +72,6 @@ def _free_port():
         return s.getsockname()[1]
 
 
-@contextmanager
-def scratch_database(admin_url):
-    name = f"sdiot_bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = admin_url.rsplit("/", 1)[0] + "/" + name
-    try:
-        migrate_up("ingest", url)
-        yield url
-    finally:
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def _cpu(pids):
     """CPU seconds used so far by these processes (those on this host and still alive)."""
     total = 0.0
@@ -107,21 +90,16 @@ def _server_pids(master_pid, db_url):
         workers = [int(p) for p in Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()]
     except OSError:
         workers = []
-    backends = []
-    if db_url:
-        with psycopg.connect(db_url, autocommit=True) as conn:
-            backends = [r[0] for r in conn.execute(
-                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")]
-    return workers, backends
+    return workers, backend_pids(db_url) if db_url else []
 
 
 @contextmanager
 def gunicorn(app, env, workers, threads):
     port = _free_port()
     metrics_dir = tempfile.mkdtemp(prefix="sdiot-bench-prom-")
-    cmd = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "--bind", f"127.0.0.1:{port}",
-           "--workers", str(workers), "--threads", str(threads), "--log-level", "warning", app]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env, "PROMETHEUS_MULTIPROC_DIR": metrics_dir},
+    cmd = gunicorn_argv(app, "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", str(threads),
+                        "--log-level", "warning")
+    proc = subprocess.Popen(cmd, env={**os.environ, **env, "PROMETHEUS_MULTIPROC_DIR": metrics_dir},
                             stdout=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 30
@@ -203,9 +181,12 @@ def run(admin_url, seconds=10, concurrency=32, workers=None, threads=8, out=prin
                           {**common, "SDIOT_DATABASE_URL": url, "SDIOT_WEBHOOK_TOKENS": TOKEN}, requests)]
         per_round = measure_rounds(servers, seconds, rounds, concurrency, workers, threads, warmup)
         bare, floor, tier = (s.result for s in servers)
-        with psycopg.connect(url) as conn:
-            stored = conn.execute("SELECT count(*) FROM message").fetchone()[0]
-            dead = conn.execute("SELECT count(*) FROM dead_letter").fetchone()[0]
+        store = open_store(url)
+        try:
+            counts = store.counts()
+        finally:
+            store.close()
+        stored, dead = counts["message"], counts["dead_letter"]
     accepted = tier.statuses[200]
     out(f"{'run':6} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6} {'cpu us/req: app':>15} {'db':>5}  statuses")
     for name, r in (("bare", bare), ("floor", floor), ("tier", tier)):

@@ -9,6 +9,9 @@ import importlib
 import logging
 import sys
 
+from webhooks import config
+from webhooks.store import StoreError
+
 # Order is the order of ``sdiot --help``.
 COMMAND_MODULES = [
     "webhooks.cli.serve",
@@ -45,12 +48,34 @@ def main(argv=None):
         stream=sys.stderr,
     )
     try:
+        args.settings = config.from_env()  # the one Settings of this command; commands read args.settings
         return args.func(args) or 0
+    except config.SettingsError as exc:
+        print(f"sdiot {args.command}: {exc}", file=sys.stderr)
+        return EX_CONFIG
     except KeyboardInterrupt:
         return 130
     except CommandError as exc:
         print(f"sdiot {args.command}: {exc}", file=sys.stderr)
         return exc.exit_code
+    except StoreError as exc:  # the ingest DB is down or refused: say so, no traceback
+        print(f"sdiot {args.command}: the ingest database failed: {exc}", file=sys.stderr)
+        return EX_UNAVAILABLE
+
+
+EX_UNAVAILABLE = 69  # sysexits.h: a service the command needs is unavailable
+EX_CONFIG = 78  # sysexits.h: a configuration value is wrong
+
+
+def open_ingest_store(args):
+    """The ingest store for a command: ``--database-url`` if given, else SDIOT_DATABASE_URL."""
+    from webhooks.store import open_store
+
+    url = getattr(args, "database_url", None) or args.settings.database_url
+    try:
+        return open_store(url, pool_size=1, group_commit=False)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
 
 
 class CommandError(Exception):

@@ -5,7 +5,7 @@ applies EMQX's matching (webhooks/auth_db/acl.py). Exit status: 0 allow, 1 deny.
 ``matrix`` probes a sample of devices with their own and others' topics.
 """
 from webhooks.auth_db import acl, emqx_config
-from webhooks.auth_db.command import add_db_argument, auth_session, print_json
+from webhooks.cli.auth_session import add_db_argument, auth_session, print_json
 from webhooks.cli import CommandError
 from webhooks.device_types import BY_NAME
 

@@ -1,7 +1,7 @@
 """``sdiot bench ingest [--seconds N] [--concurrency C]``."""
-import os
-
 from webhooks.bench import ingest
+
+DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 def register(subparsers):
@@ -12,13 +12,12 @@ def register(subparsers):
     s.add_argument("--concurrency", type=int, default=32)
     s.add_argument("--workers", type=int, help="gunicorn workers (default: cores)")
     s.add_argument("--threads", type=int, default=8)
-    s.add_argument("--admin-url", default=os.environ.get("SDIOT_BENCH_PG_URL",
-                                                         "postgresql://postgres@127.0.0.1:5432/postgres"),
-                   help="a PostgreSQL database to create the scratch database from (SDIOT_BENCH_PG_URL)")
+    s.add_argument("--admin-url", help="a PostgreSQL database to create the scratch database from "
+                                       f"(default: SDIOT_BENCH_PG_URL, else {DEFAULT_ADMIN_URL})")
     s.set_defaults(func=run)
 
 
 def run(args):
-    ingest.run(args.admin_url, seconds=args.seconds, concurrency=args.concurrency, workers=args.workers,
+    ingest.run(args.admin_url or args.settings.bench_pg_url or DEFAULT_ADMIN_URL, seconds=args.seconds, concurrency=args.concurrency, workers=args.workers,
                threads=args.threads)
     return 0

@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives import serialization
 
 from webhooks.auth_db import ca as ca_files
 from webhooks.auth_db import certs
-from webhooks.auth_db.command import add_db_argument, auth_session, print_json
+from webhooks.cli.auth_session import add_db_argument, auth_session, print_json
 from webhooks.auth_db import emqx_admin
 from webhooks.auth_db.errors import CAError, EmqxError
 from webhooks.cli import CommandError
@@ -59,7 +59,7 @@ def register(subparsers):
 
 def _ca_init(args):
     try:
-        ca = ca_files.init_ca(args.ca_dir, args.common_name, args.days, args.crl_url, args.force)
+        ca = ca_files.init_ca(args.ca_dir or args.settings.ca_dir, args.common_name, args.days, args.crl_url, args.force)
     except (CAError, OSError) as exc:
         raise CommandError(str(exc)) from None
     print(f"CA created in {ca.directory} (key 0600). Give EMQX {ca.directory / ca_files.CERT_FILE} as cacertfile.")
@@ -68,7 +68,7 @@ def _ca_init(args):
 
 def _load_ca(args):
     try:
-        return ca_files.load_ca(args.ca_dir)
+        return ca_files.load_ca(args.ca_dir or args.settings.ca_dir)
     except CAError as exc:
         raise CommandError(str(exc)) from None
 
@@ -119,7 +119,7 @@ def _revoke(args):
     # EMQX checks the CRL only at the TLS handshake: a session on the revoked certificate lives on
     # until it is kicked, and reconnecting then meets the new CRL.
     kicked, kick_error = None, None
-    emqx = emqx_admin.from_env_or_none() if serials and not args.no_kick else None
+    emqx = emqx_admin.from_settings_or_none(args.settings) if serials and not args.no_kick else None
     if serials and emqx is None and not args.no_kick:
         kick_error = "EMQX REST API not configured; a live session on this certificate was not kicked"
     elif emqx is not None:

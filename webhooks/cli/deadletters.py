@@ -1,9 +1,9 @@
 """``sdiot deadletters list|replay [--reason R] [--since T] [--json]``."""
 import json
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 from webhooks.cli import CommandError
-from webhooks.config import from_env
 from webhooks.deadletters import replay
 from webhooks.errors import REASONS
 from webhooks.store import StoreError, open_store
@@ -35,7 +35,7 @@ def _since(text):
 
 
 def run(args):
-    settings = from_env(**({"database_url": args.database_url} if args.database_url else {}))
+    settings = replace(args.settings, database_url=args.database_url or args.settings.database_url)
     store = open_store(settings.database_url)
     try:
         if args.action == "list":

@@ -13,7 +13,8 @@ import time
 
 from webhooks.cli import CommandError
 from webhooks.cli.simulate import add_farm_arguments, farm_config, post_through_rules
-from webhooks.db import DatabaseURL, connect
+from webhooks.dburl import DatabaseURL
+from webhooks.store import open_store
 from webhooks.migrations import migrate_up
 from webhooks.simulator import simulate
 from webhooks.simulator.summary import table
@@ -57,7 +58,7 @@ def run(args):
                            "hours": config.hours, "seed": config.seed, "events": len(sim.events),
                            "faults": {str(k): v for k, v in sim.faults().items()}}
         summary["database_url"] = url if DatabaseURL.parse(url).dialect == "sqlite" else "(PostgreSQL)"
-        summary["outbox"], summary["forwarder"] = _deliver(url)
+        summary["outbox"], summary["forwarder"] = _deliver(url, args.settings)
         summary["status_page"] = tier.url + "/"
         print(table(summary))
         print(_outbox_line(summary))
@@ -67,7 +68,7 @@ def run(args):
         ok = not summary["not_stored"] and not summary["presence_failed"]
         if args.no_serve:
             return 0 if ok else 1
-        hint = "" if not os.environ.get("SDIOT_ADMIN_TOKENS") else " (add ?token=<an SDIOT_ADMIN_TOKENS token>)"
+        hint = "" if not args.settings.admin_tokens else " (add ?token=<an SDIOT_ADMIN_TOKENS token>)"
         print(f"\nStatus page: {tier.url}/{hint}\nPress Ctrl-C to stop.", flush=True)
         try:
             tier.proc.wait()
@@ -85,23 +86,21 @@ def _fresh_demo_db():
     return f"sqlite:///{DEMO_DB}"
 
 
-def _deliver(url):
+def _deliver(url, settings):
     """Forward to Odoo when it is configured; the outbox's state either way."""
-    from webhooks.forwarder import admin
-
     forwarded = None
-    if os.environ.get("SDIOT_ODOO_URL"):
+    if settings.odoo_url:
         from webhooks.forwarder import drain
 
         _say("delivering the outbox to Odoo (SDIOT_ODOO_URL is set) ...")
         began = time.monotonic()
-        stats = drain(url, max_seconds=120.0)
+        stats = drain(url, max_seconds=120.0, settings=settings)
         forwarded = {**vars(stats), "seconds": round(time.monotonic() - began, 2)}
-    conn = connect(url)
+    store = open_store(url, pool_size=1, group_commit=False)
     try:
-        return admin.stats(conn), forwarded
+        return store.outbox.stats(), forwarded
     finally:
-        conn.close()
+        store.close()
 
 
 def _outbox_line(summary):

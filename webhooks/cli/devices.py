@@ -8,7 +8,7 @@ import os
 import sys
 
 from webhooks.auth_db import certs, device_config, lifecycle, provisioning
-from webhooks.auth_db.command import add_db_argument, auth_session, print_json
+from webhooks.cli.auth_session import add_db_argument, auth_session, print_json
 from webhooks.auth_db import emqx_admin
 from webhooks.cli import CommandError
 from webhooks.cli.progress import Progress
@@ -57,7 +57,7 @@ def register(subparsers):
 
 
 def _emqx(args):
-    return None if getattr(args, "no_kick", False) else emqx_admin.from_env_or_none()
+    return None if getattr(args, "no_kick", False) else emqx_admin.from_settings_or_none(args.settings)
 
 
 def _credentials(c, as_json):
@@ -180,7 +180,7 @@ def _config(args):
         if changes or args.unset or args.replace:
             record = device_config.set_config(conn, args.id, changes, merge=not args.replace, unset=args.unset)
             if not args.no_publish:
-                emqx = emqx_admin.from_env_or_none()
+                emqx = emqx_admin.from_settings_or_none(args.settings)
                 if emqx is None:
                     raise CommandError(f"stored config version {record['version']} but did not publish: set "
                                        "SDIOT_EMQX_API_URL/_KEY/_SECRET (or pass --no-publish)")

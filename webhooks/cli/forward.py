@@ -5,13 +5,12 @@ Without ``--once`` it runs until SIGTERM/SIGINT, finishing the batch in hand bef
 take everything within ``--max-seconds`` — the rows stay pending, nothing is lost.
 """
 import logging
-import os
 import signal
 
 from webhooks.cli import CommandError
-from webhooks.config import DEFAULT_DATABASE_URL
-from webhooks.db import DatabaseURL, redact
-from webhooks.migrations import migrate_up
+from webhooks.dburl import DatabaseURL, redact
+from webhooks.migrations import MigrationError, migrate_up
+from webhooks.store import StoreError
 
 EX_TEMPFAIL = 75
 log = logging.getLogger("sdiot.forwarder")
@@ -30,29 +29,27 @@ def register(subparsers):
 
 
 def run(args):
-    from odoo_connector import OdooClient
+    from webhooks.forwarder import metrics, odoo_client
+    from webhooks.forwarder.options import from_settings
+    from webhooks.forwarder.worker import Worker
 
-    from webhooks.forwarder import admin, metrics
-    from webhooks.forwarder.options import from_env
-    from webhooks.forwarder.worker import DB_ERRORS, Worker
-
-    url = args.database_url or os.environ.get("SDIOT_DATABASE_URL") or DEFAULT_DATABASE_URL
-    options = from_env(batch_size=args.batch_size, lease_seconds=args.lease_seconds,
-                       poll_seconds=args.poll_seconds, metrics_port=args.metrics_port)
+    url = args.database_url or args.settings.database_url
     try:
+        options = from_settings(args.settings, batch_size=args.batch_size, lease_seconds=args.lease_seconds,
+                                poll_seconds=args.poll_seconds, metrics_port=args.metrics_port)
         if DatabaseURL.parse(url).dialect == "sqlite":
             migrate_up("ingest", url)  # the embedded default is set up by whoever runs first
-        client = OdooClient.from_env()
-    except ValueError as exc:
+        client = odoo_client(args.settings)
+    except (ValueError, MigrationError) as exc:
         raise CommandError(str(exc)) from None
-    try:
-        worker = Worker(url, client, options)
-    except DB_ERRORS as exc:
-        raise CommandError(f"cannot open the ingest DB {redact(url)}: {exc}") from None
+    worker = Worker(url, client, options)
     try:
         if args.once:
-            totals = worker.drain(max_seconds=args.max_seconds)
-            left = admin.stats(worker.outbox.conn)
+            try:
+                totals = worker.drain(max_seconds=args.max_seconds)
+                left = worker.outbox.stats()
+            except StoreError as exc:
+                raise CommandError(f"the ingest DB {redact(url)} failed: {exc}", exit_code=EX_TEMPFAIL) from None
             print(f"delivered {totals.delivered}, failed {totals.failed}, still pending {left['pending']} "
                   f"({redact(url)})")
             return EX_TEMPFAIL if totals.postponed and left["pending"] else 0

@@ -1,14 +1,11 @@
 """``sdiot migrate auth|ingest [up|down|status [--exit-code]] [--database-url URL]``."""
-import os
-
 from webhooks.cli import CommandError
-from webhooks.config import DEFAULT_DATABASE_URL
-from webhooks.db import redact
+from webhooks.dburl import redact
 from webhooks.migrations import MigrationError, Runner
 
 _DEFAULT_URL = {
-    "ingest": lambda: os.environ.get("SDIOT_DATABASE_URL") or DEFAULT_DATABASE_URL,
-    "auth": lambda: os.environ.get("SDIOT_AUTH_DATABASE_URL"),
+    "ingest": lambda settings: settings.database_url,
+    "auth": lambda settings: settings.auth_database_url,
 }
 
 
@@ -22,7 +19,7 @@ def register(subparsers):
 
 
 def run(args):
-    url = args.database_url or _DEFAULT_URL[args.database]()
+    url = args.database_url or _DEFAULT_URL[args.database](args.settings)
     if not url:
         raise CommandError("no database URL: pass --database-url or set "
                            + ("SDIOT_AUTH_DATABASE_URL" if args.database == "auth" else "SDIOT_DATABASE_URL"))

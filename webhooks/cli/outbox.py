@@ -6,12 +6,9 @@
     sdiot outbox stats                        counts by state, age of the oldest pending row
 """
 import json
-import os
 from contextlib import closing
 
-from webhooks.cli import CommandError
-from webhooks.config import DEFAULT_DATABASE_URL
-from webhooks.db import connect
+from webhooks.cli import CommandError, open_ingest_store
 
 
 def register(subparsers):
@@ -34,24 +31,15 @@ def register(subparsers):
         action.add_argument("--database-url", help="default: SDIOT_DATABASE_URL")
 
 
-def _conn(args):
-    url = args.database_url or os.environ.get("SDIOT_DATABASE_URL") or DEFAULT_DATABASE_URL
-    try:
-        return connect(url)
-    except ValueError as exc:
-        raise CommandError(str(exc)) from None
-
-
 def run_list(args):
-    from webhooks.forwarder import admin
-
     if args.limit < 1:
         raise CommandError("--limit must be at least 1")
-    with closing(_conn(args)) as conn:
-        rows = admin.list_rows(conn, "device_presence" if args.presence else "message", args.state, args.limit)
+    with closing(open_ingest_store(args)) as store:
+        rows = store.outbox.rows("device_presence" if args.presence else "message", args.state, args.limit)
+    rows = [{k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in row.items()} for row in rows]
     if args.json:
         for row in rows:
-            print(json.dumps(row, default=str))
+            print(json.dumps(row))
         return 0
     for row in rows:
         if args.presence:
@@ -65,12 +53,10 @@ def run_list(args):
 
 
 def run_retry(args):
-    from webhooks.forwarder import admin
-
     if not args.ids and not args.all_failed:
         raise CommandError("say which rows: --id ID (repeatable) or --all-failed", exit_code=2)
-    with closing(_conn(args)) as conn:
-        moved = admin.retry(conn, ids=args.ids, all_failed=args.all_failed)
+    with closing(open_ingest_store(args)) as store:
+        moved = store.outbox.retry(ids=args.ids, all_failed=args.all_failed)
     print(f"requeued {moved} failed row(s)")
     if args.ids and moved < len(set(args.ids)):
         raise CommandError(f"{len(set(args.ids)) - moved} of the given ids are not failed messages")
@@ -78,10 +64,8 @@ def run_retry(args):
 
 
 def run_stats(args):
-    from webhooks.forwarder import admin
-
-    with closing(_conn(args)) as conn:
-        stats = admin.stats(conn)
+    with closing(open_ingest_store(args)) as store:
+        stats = store.outbox.stats()
     if args.json:
         print(json.dumps(stats))
         return 0

@@ -77,7 +77,7 @@ def _test(args, ruleset, case_files):
     if args.live:
         from emqx_rules.live_test import compare
 
-        found = compare(_api(), ruleset, case_files)
+        found = compare(_api(args), ruleset, case_files)
         for d in found:
             print(f"DISAGREE {d.rule_id}/{d.case}:\n  offline {d.offline!r}\n  broker  {d.live!r}")
         print(f"live: {len(found)} disagreement(s) with the broker")
@@ -85,17 +85,17 @@ def _test(args, ruleset, case_files):
     return 1 if failed else 0
 
 
-def _api():
+def _api(args):
     from emqx_rules.rules_api import RulesApi
     from webhooks.emqx_api import EmqxApiError
 
     try:
-        return RulesApi.from_env()
+        return RulesApi.from_settings(args.settings)
     except EmqxApiError as exc:
         raise CommandError(str(exc)) from None
 
 
-def _changes(ruleset):
+def _changes(args, ruleset):
     from emqx_rules import desired, plan
     from webhooks.emqx_api import EmqxApiError
 
@@ -104,7 +104,7 @@ def _changes(ruleset):
     except desired.MissingSetting as exc:
         raise CommandError(str(exc)) from None
     try:
-        have = _api().snapshot()
+        have = _api(args).snapshot()
     except EmqxApiError as exc:
         raise CommandError(str(exc)) from None
     return plan.plan(want, have)
@@ -126,7 +126,7 @@ def _summary(changes, prune):
 
 
 def _plan(args, ruleset, case_files):
-    changes = _changes(ruleset)
+    changes = _changes(args, ruleset)
     _print_changes(changes, args.prune)
     print(f"plan: {_summary(changes, args.prune)}")
     return 0
@@ -139,9 +139,9 @@ def _apply(args, ruleset, case_files):
     errors = [f for f in lint(ruleset) if f.level == "error"]
     if errors:
         raise CommandError("not applying, lint errors:\n" + "\n".join(map(str, errors)))
-    changes = _changes(ruleset)
+    changes = _changes(args, ruleset)
     _print_changes(changes, args.prune)
-    outcomes = apply_changes(_api(), changes, prune=args.prune)
+    outcomes = apply_changes(_api(args), changes, prune=args.prune)
     for o in outcomes:
         print(f"{'done' if o.done else 'FAILED'} {o.change.op} {o.change.kind} {o.change.name}"
               + (f": {o.error}" if o.error else ""))
@@ -154,7 +154,7 @@ def _apply(args, ruleset, case_files):
 def _status(args, ruleset, case_files):
     from emqx_rules.plan import drift
 
-    changes = _changes(ruleset)
+    changes = _changes(args, ruleset)
     drifted = drift(changes)
     _print_changes(drifted, prune=True)
     print(f"drift: {len(drifted)} object(s) differ from the files" if drifted else "in sync with the files")
@@ -166,7 +166,7 @@ def _export(args, ruleset, case_files):
     from webhooks.emqx_api import EmqxApiError
 
     try:
-        written = export(_api().snapshot(), args.out, only_managed=args.managed_only)
+        written = export(_api(args).snapshot(), args.out, only_managed=args.managed_only)
     except EmqxApiError as exc:
         raise CommandError(str(exc)) from None
     for path in written:
@@ -176,9 +176,9 @@ def _export(args, ruleset, case_files):
 
 
 def _replay(args, ruleset, case_files):
-    from emqx_rules import desired, replay
+    from emqx_rules import replay
 
-    token = args.token or desired.first_token(os.environ.get("SDIOT_WEBHOOK_TOKENS"))
+    token = args.token or next(iter(args.settings.webhook_tokens), None)
     if not token:
         raise CommandError("no token: pass --token or set SDIOT_WEBHOOK_TOKENS")
     try:

@@ -3,20 +3,18 @@
 Run it daily (a Kubernetes CronJob or a cron line); it is idempotent and safe beside the tier.
 """
 import json
-import os
 import sys
+from contextlib import closing
 from dataclasses import asdict
 
-from webhooks import config
-from webhooks.config import DEFAULT_DATABASE_URL
-from webhooks.store.retention import maintain
+from webhooks.cli import open_ingest_store
 
 
 def register(subparsers):
     p = subparsers.add_parser("store", help="ingest-store maintenance: daily partitions and retention")
     sub = p.add_subparsers(dest="action", required=True)
     s = sub.add_parser("maintain", help="create coming partitions; drop delivered data past the window")
-    s.add_argument("--retention-days", type=int, default=int(os.environ.get("SDIOT_RETENTION_DAYS", 31)),
+    s.add_argument("--retention-days", type=int,
                    help="keep accepted rows and dedup keys this long (SDIOT_RETENTION_DAYS, default 31); "
                         "never less than SDIOT_MAX_BACKFILL_DAYS + 1")
     s.add_argument("--days-ahead", type=int, default=7, help="partitions to create ahead (PostgreSQL)")
@@ -26,9 +24,9 @@ def register(subparsers):
 
 
 def run(args):
-    url = args.database_url or os.environ.get("SDIOT_DATABASE_URL") or DEFAULT_DATABASE_URL
-    report = maintain(url, retention_days=args.retention_days, days_ahead=args.days_ahead,
-                      max_backfill_days=config.from_env().max_backfill_days)
+    with closing(open_ingest_store(args)) as store:
+        report = store.maintain(retention_days=args.retention_days or args.settings.retention_days,
+                                days_ahead=args.days_ahead, max_backfill_days=args.settings.max_backfill_days)
     if args.json:
         print(json.dumps(asdict(report)))
     else:

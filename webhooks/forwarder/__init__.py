@@ -1,6 +1,8 @@
 """The forwarder: delivers the ingest DB's outbox to Odoo, exactly once per message_key.
 
-    outbox.py        claim (SKIP LOCKED + lease) and mark rows; ``pending_count`` for the ingest tier
+Its rows come from the store (``webhooks.store``: ``store.outbox`` claims, leases and marks them);
+nothing here speaks SQL.
+
     delivery.py      a claimed batch -> one ``ingest`` RPC per model; per-row errors; bisecting
     decision.py      a failed Odoo call -> hold its rows, bisect it, or fail its one row
     device_events.py presence/status coalesced per device (latest event wins)
@@ -8,26 +10,32 @@
     wakeup.py        LISTEN/NOTIFY with a poll fallback
     worker.py        the loop (``sdiot forward``) and ``drain`` (``sdiot forward --once``)
     metrics.py       Prometheus metrics and their endpoint
-    admin.py         ``sdiot outbox stats|list|retry``
     simodoo.py       a simulated Odoo (JSON-2 and JSON-RPC) for tests and the benchmark
     simfaults.py     failures it can inject (5xx, dropped connection, serialization, late answer)
-    sample.py        synthetic outbox rows (plain SQL) for tests and the benchmark
     bench.py         ``python -m webhooks.forwarder.bench``
 """
 
 
-def drain(database_url, client=None, max_seconds=60.0, **options):
+def odoo_client(settings, **overrides):
+    """The Odoo client the forwarder uses, from ``SDIOT_ODOO_*`` (via ``settings``)."""
+    from odoo_connector import OdooClient
+
+    return OdooClient(url=settings.odoo_url or "", db=settings.odoo_db, api_key=settings.odoo_api_key or "",
+                      user=settings.odoo_user, protocol=settings.odoo_protocol, **overrides)
+
+
+def drain(database_url, client=None, max_seconds=60.0, settings=None, **options):
     """Deliver everything pending now, then return the Stats (the demo and ``--once`` call this).
 
-    ``client`` defaults to ``OdooClient.from_env()``; ``options`` are ``worker.Options`` fields.
+    ``client`` defaults to ``odoo_client(settings)``; ``options`` are ``worker.Options`` fields.
     """
     from webhooks.forwarder.options import Options
     from webhooks.forwarder.worker import Worker
 
     if client is None:
-        from odoo_connector import OdooClient
+        from webhooks import config
 
-        client = OdooClient.from_env()
+        client = odoo_client(settings if settings is not None else config.from_env())
     worker = Worker(database_url, client, Options(**{"listen": False, "metrics_port": 0, **options}))
     try:
         return worker.drain(max_seconds=max_seconds)

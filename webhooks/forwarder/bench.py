@@ -3,7 +3,7 @@
     python -m webhooks.forwarder.bench [--rows N] [--service-ms M] [--batch-size B] [--rate R]
 
 Everything runs on this machine over loopback: a throwaway PostgreSQL database (created and
-dropped on the server at SDIOT_BENCH_PG_URL / SDIOT_TEST_PG_URL), the simulated Odoo
+dropped on the server at SDIOT_BENCH_PG_URL, default the local one), the simulated Odoo
 (``simodoo``: JSON-2 wire format, the addon's keyed ingest, ``M`` ms of "Odoo work" per call)
 and the real OdooClient. It prints:
 
@@ -15,46 +15,21 @@ and the real OdooClient. It prints:
    is not in these figures; its benchmark measures it.
 """
 import argparse
-import os
 import statistics
 import threading
 import time
-import uuid
 from datetime import datetime, timezone
 
-import psycopg
-
-from webhooks.db import connect
-from webhooks.forwarder import sample, simodoo
+from webhooks import config
+from webhooks.forwarder import simodoo
 from webhooks.forwarder.backoff import Backoff
 from webhooks.forwarder.options import Options
 from webhooks.forwarder.worker import Worker
-from webhooks.migrations import migrate_up
+from webhooks.store import open_store
+from webhooks.store.scratch import scratch_database
+from webhooks.tools import readings
 
-ADMIN_URL = os.environ.get("SDIOT_BENCH_PG_URL") or os.environ.get(
-    "SDIOT_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-
-
-def _db_url(name):
-    return f"{ADMIN_URL.rpartition('/')[0]}/{name}"
-
-
-class ThrowawayDB:
-    """A migrated ingest database that exists only for this run."""
-
-    def __init__(self):
-        self.name = f"sdiot_bench_{uuid.uuid4().hex[:10]}"
-
-    def __enter__(self):
-        with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{self.name}"')
-        self.url = _db_url(self.name)
-        migrate_up("ingest", self.url)
-        return self.url
-
-    def __exit__(self, *exc):
-        with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 def _client(sim):
@@ -66,14 +41,17 @@ def _client(sim):
 def _rows(n, tag):
     start = datetime.now(timezone.utc).replace(microsecond=0)
     devices = [f"TS{i:03d}" for i in range(1, 51)]
-    return [sample.reading(device_id=devices[i % len(devices)], at=start, seq=i * 1000 + tag) for i in range(n)]
+    return [readings.reading(device_id=devices[i % len(devices)], at=start, seq=i * 1000 + tag) for i in range(n)]
 
 
-def throughput(url, rows, service_ms, batch_size, workers, max_seconds):
-    """Drain ``rows`` pending readings; returns (seconds, rpcs, delivered)."""
-    with connect(url) as conn:
-        conn.execute("TRUNCATE message")
-        sample.insert(conn, _rows(rows, batch_size))
+def throughput(admin_url, rows, service_ms, batch_size, workers, max_seconds):
+    """Drain ``rows`` pending readings from a fresh database; returns (seconds, rpcs, delivered)."""
+    with scratch_database(admin_url) as url:
+        return _drain(url, rows, service_ms, batch_size, workers, max_seconds)
+
+
+def _drain(url, rows, service_ms, batch_size, workers, max_seconds):
+    readings.insert(url, _rows(rows, batch_size))
     options = Options(batch_size=batch_size, listen=False, metrics_port=0, backoff=Backoff(base=0.05, cap=1))
     with simodoo.SimOdoo(service_ms=service_ms) as sim:
         pool = [Worker(url, _client(sim), options) for _ in range(workers)]
@@ -90,10 +68,14 @@ def throughput(url, rows, service_ms, batch_size, workers, max_seconds):
         return elapsed, len(sim.calls), delivered
 
 
-def latency(url, rate, seconds, service_ms, batch_size, workers):
-    """Insert at ``rate``/s for ``seconds`` with live (LISTEN) forwarders; returns latencies in ms."""
-    with connect(url) as conn:
-        conn.execute("TRUNCATE message")
+def latency(admin_url, rate, seconds, service_ms, batch_size, workers):
+    """Insert at ``rate``/s for ``seconds`` with live (LISTEN) forwarders, into a fresh database;
+    returns latencies in ms."""
+    with scratch_database(admin_url) as url:
+        return _steady(url, rate, seconds, service_ms, batch_size, workers)
+
+
+def _steady(url, rate, seconds, service_ms, batch_size, workers):
     options = Options(batch_size=batch_size, metrics_port=0, poll_seconds=1.0)
     with simodoo.SimOdoo(service_ms=service_ms) as sim:
         pool = [Worker(url, _client(sim), options) for _ in range(workers)]
@@ -101,16 +83,21 @@ def latency(url, rate, seconds, service_ms, batch_size, workers):
         for t in threads:
             t.start()
         received = {}
-        with connect(url) as conn:
-            total = int(rate * seconds)
-            t0 = time.perf_counter()
-            for i, row in enumerate(_rows(total, 7)):
+        store = open_store(url, pool_size=1, group_commit=False)  # each row on its own, as ingest does
+        total = int(rate * seconds)
+        start = datetime.now(timezone.utc).replace(microsecond=0)
+        t0 = time.perf_counter()
+        try:
+            for i in range(total):
                 pause = t0 + i / rate - time.perf_counter()
                 if pause > 0:
                     time.sleep(pause)
-                row["received_at"] = datetime.now(timezone.utc)
-                received[row["message_key"]] = row["received_at"].timestamp()
-                sample.insert(conn, [row])
+                row = readings.reading(device_id=f"TS{i % 50 + 1:03d}", at=start, seq=i * 1000 + 7,
+                                       received_at=datetime.now(timezone.utc))
+                received[row.message_key] = row.received_at.timestamp()
+                store.insert_message(row)
+        finally:
+            store.close()
         deadline = time.monotonic() + 30
         while len(sim.commits) < total and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -136,31 +123,31 @@ def main(argv=None):
     ap.add_argument("--seconds", type=float, default=5.0, help="length of the latency run")
     ap.add_argument("--max-seconds", type=float, default=120.0, help="bound on each drain")
     args = ap.parse_args(argv)
+    admin_url = config.from_env().bench_pg_url or DEFAULT_ADMIN_URL
     if not (0 < args.rows <= 200_000 and 0 < args.baseline_rows <= 10_000 and 0 < args.rate <= 5_000
             and 0 < args.seconds <= 60 and 0 <= args.service_ms <= 5_000):
         ap.error("bounds: rows ≤ 200000, baseline-rows ≤ 10000, rate ≤ 5000/s, seconds ≤ 60, service-ms ≤ 5000")
-    print(f"simulated Odoo: {args.service_ms:g} ms per RPC (JSON-2, loopback); PostgreSQL {ADMIN_URL.rpartition('@')[2]}")
-    with ThrowawayDB() as url:
-        runs = [("batched", args.rows, args.batch_size), ("baseline, batch size 1", args.baseline_rows, 1)]
-        rates = {}
-        for label, rows, size in runs:
-            elapsed, rpcs, delivered = throughput(url, rows, args.service_ms, size, args.workers, args.max_seconds)
-            rates[label] = delivered / elapsed
-            print(f"throughput {label:>22}: {delivered}/{rows} rows in {elapsed:.2f}s = {rates[label]:,.0f} rows/s, "
-                  f"{rpcs} RPCs, {delivered / max(rpcs, 1):.1f} readings per Odoo RPC, workers {args.workers}")
-        print(f"throughput ratio batched / batch-1: {rates['batched'] / rates['baseline, batch size 1']:.1f}x")
-        for workers in sorted({1, args.workers, 2}):
-            lat, total, rpcs = latency(url, args.rate, args.seconds, args.service_ms, args.batch_size, workers)
-            if not lat:
-                print("latency: nothing delivered")
-                return 1
-            excl = [v - args.service_ms for v in lat]
-            print(f"latency at {args.rate:g} msg/s for {args.seconds:g}s, {workers} forwarder(s): {len(lat)}/{total} "
-                  f"delivered in {rpcs} RPCs ({len(lat) / max(rpcs, 1):.1f} readings per RPC)")
-            print("  received_at -> Odoo commit, incl. Odoo's {:g} ms: p50 {:.1f} ms, p95 {:.1f} ms, p99 {:.1f} ms"
-                  .format(args.service_ms, pct(lat, 50), pct(lat, 95), pct(lat, 99)))
-            print("  same, Odoo's own time excluded:   p50 {:.1f} ms, p95 {:.1f} ms, p99 {:.1f} ms"
-                  .format(pct(excl, 50), pct(excl, 95), pct(excl, 99)))
+    print(f"simulated Odoo: {args.service_ms:g} ms per RPC (JSON-2, loopback); PostgreSQL {admin_url.rpartition('@')[2]}")
+    runs = [("batched", args.rows, args.batch_size), ("baseline, batch size 1", args.baseline_rows, 1)]
+    rates = {}
+    for label, rows, size in runs:
+        elapsed, rpcs, delivered = throughput(admin_url, rows, args.service_ms, size, args.workers, args.max_seconds)
+        rates[label] = delivered / elapsed
+        print(f"throughput {label:>22}: {delivered}/{rows} rows in {elapsed:.2f}s = {rates[label]:,.0f} rows/s, "
+              f"{rpcs} RPCs, {delivered / max(rpcs, 1):.1f} readings per Odoo RPC, workers {args.workers}")
+    print(f"throughput ratio batched / batch-1: {rates['batched'] / rates['baseline, batch size 1']:.1f}x")
+    for workers in sorted({1, args.workers, 2}):
+        lat, total, rpcs = latency(admin_url, args.rate, args.seconds, args.service_ms, args.batch_size, workers)
+        if not lat:
+            print("latency: nothing delivered")
+            return 1
+        excl = [v - args.service_ms for v in lat]
+        print(f"latency at {args.rate:g} msg/s for {args.seconds:g}s, {workers} forwarder(s): {len(lat)}/{total} "
+              f"delivered in {rpcs} RPCs ({len(lat) / max(rpcs, 1):.1f} readings per RPC)")
+        print("  received_at -> Odoo commit, incl. Odoo's {:g} ms: p50 {:.1f} ms, p95 {:.1f} ms, p99 {:.1f} ms"
+              .format(args.service_ms, pct(lat, 50), pct(lat, 95), pct(lat, 99)))
+        print("  same, Odoo's own time excluded:   p50 {:.1f} ms, p95 {:.1f} ms, p99 {:.1f} ms"
+              .format(pct(excl, 50), pct(excl, 95), pct(excl, 99)))
     return 0
 
 

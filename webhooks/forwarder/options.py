@@ -1,15 +1,15 @@
-"""The forwarder's knobs, from ``SDIOT_FORWARDER_*`` (documented in the README) or arguments."""
-import os
+"""The forwarder's knobs: its defaults here, overridden by ``SDIOT_FORWARDER_*`` (through
+``webhooks.config.Settings``) and then by command-line options."""
 from dataclasses import dataclass, field, replace
 
 from webhooks.forwarder.backoff import Backoff
 
-# attribute -> (environment variable, parser)
-_ENV = {
-    "batch_size": ("SDIOT_FORWARDER_BATCH_SIZE", int),
-    "lease_seconds": ("SDIOT_FORWARDER_LEASE_SECONDS", float),
-    "poll_seconds": ("SDIOT_FORWARDER_POLL_SECONDS", float),
-    "metrics_port": ("SDIOT_FORWARDER_METRICS_PORT", int),
+# Options attribute -> Settings field
+_FROM_SETTINGS = {
+    "batch_size": "forwarder_batch_size",
+    "lease_seconds": "forwarder_lease_seconds",
+    "poll_seconds": "forwarder_poll_seconds",
+    "metrics_port": "forwarder_metrics_port",
 }
 
 
@@ -28,21 +28,14 @@ class Options:
     metrics_port: int = 9101
 
 
-def from_env(environ=None, **overrides):
-    environ = os.environ if environ is None else environ
-    values = {}
-    for name, (var, parse) in _ENV.items():
-        raw = environ.get(var)
-        if raw:
-            try:
-                values[name] = parse(raw)
-            except ValueError:
-                raise SystemExit(f"{var}={raw!r} is not a number") from None
-    cap = environ.get("SDIOT_FORWARDER_BACKOFF_MAX_SECONDS")
-    if cap:
-        values["backoff"] = replace(Backoff(), cap=float(cap))
+def from_settings(settings, **overrides):
+    """The forwarder's options: defaults, then ``settings``, then ``overrides`` that are not None."""
+    values = {name: getattr(settings, field_name) for name, field_name in _FROM_SETTINGS.items()
+              if getattr(settings, field_name) is not None}
+    if settings.forwarder_backoff_max_seconds is not None:
+        values["backoff"] = replace(Backoff(), cap=settings.forwarder_backoff_max_seconds)
     values.update({k: v for k, v in overrides.items() if v is not None})
     options = Options(**values)
     if options.batch_size < 1 or options.lease_seconds <= 0 or options.poll_seconds <= 0:
-        raise SystemExit("batch size, lease and poll interval must be positive")
+        raise ValueError("batch size, lease and poll interval must be positive")
     return options

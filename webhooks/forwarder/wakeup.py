@@ -10,33 +10,26 @@ import logging
 import threading
 import time
 
-import psycopg
+from webhooks.store import StoreUnavailable
 
-from webhooks.db import DatabaseURL, connect
-
-CHANNEL = "sdiot_outbox"
 SLICE = 0.5
 log = logging.getLogger("sdiot.forwarder")
 
 
 class Wakeup:
-    def __init__(self, url, listen=True):
-        parsed = DatabaseURL.parse(url) if isinstance(url, str) else url
-        self.url = parsed
-        self.listen = listen and parsed.dialect == "postgresql"
-        self.conn = None
+    def __init__(self, listener=None):
+        self.listener = listener  # the store's NOTIFY listener, or None: poll only
+        self.listen = listener is not None
         self.stopping = threading.Event()
         self.waiting = False  # True while idle in wait(): observable, for operators' debuggers and tests
 
     def prepare(self):
         """LISTEN before the first claim, so no notification falls between the two."""
         if self.listen:
-            self._ensure()
-
-    def _ensure(self):
-        if self.conn is None or self.conn.closed:
-            self.conn = connect(self.url)
-            self.conn.execute(f"LISTEN {CHANNEL}")
+            try:
+                self.listener.prepare()
+            except StoreUnavailable as exc:
+                log.warning("cannot LISTEN yet (%s); polling until it is back", exc)
 
     def wait(self, timeout):
         """Return True when notified, False when the timeout passed (or a stop was requested)."""
@@ -56,13 +49,11 @@ class Wakeup:
                 self.stopping.wait(min(SLICE, left))
                 continue
             try:
-                self._ensure()
-                for _ in self.conn.notifies(timeout=min(SLICE, left), stop_after=1):
+                if self.listener.wait(min(SLICE, left)):
                     return True
-            except psycopg.OperationalError as exc:
+            except StoreUnavailable as exc:
                 # The poll still finds the work; reconnect on the next slice, after a pause.
-                log.warning("LISTEN %s connection lost (%s); polling until it is back", CHANNEL, exc)
-                self.close()
+                log.warning("%s; polling until it is back", exc)
                 self.stopping.wait(min(SLICE, left))
         return False
 
@@ -70,8 +61,5 @@ class Wakeup:
         self.stopping.set()
 
     def close(self):
-        if self.conn is not None:
-            try:
-                self.conn.close()
-            finally:
-                self.conn = None
+        if self.listener is not None:
+            self.listener.close()

@@ -1,6 +1,7 @@
 """The forwarder loop: claim a batch, deliver it, mark it, and wait for more.
 
-One Worker owns two connections (claims/marks, and LISTEN) and is used by one thread. Any number
+One Worker holds the ingest store (claims and marks through ``store.outbox``, and a NOTIFY
+listener) and is used by one thread. Any number
 of workers, in any number of processes or pods, can share an outbox: claims never overlap
 (SKIP LOCKED + lease), and a crashed worker's lease runs out. After a call Odoo could not take,
 the rows wait ``Backoff.delay`` and so does the worker, so neither old nor fresh rows hammer an
@@ -9,28 +10,21 @@ Odoo that is down; a success resets the streak.
 import logging
 import os
 import socket
-import sqlite3
 import time
 import uuid
 from dataclasses import dataclass
 
-import psycopg
-
-from webhooks.forwarder import admin, metrics
+from webhooks.forwarder import metrics
 from webhooks.forwarder.backoff import Streak
 from webhooks.forwarder.delivery import deliver
+from webhooks.forwarder.device_events import model_of
 from webhooks.forwarder.options import Options
-from webhooks.forwarder.outbox import Outbox
 from webhooks.forwarder.rows import trace_id
 from webhooks.forwarder.wakeup import Wakeup
+from webhooks.store import StoreError, open_store
+from webhooks.store.outbox import TABLES
 
 log = logging.getLogger("sdiot.forwarder")
-# Any database error ends in reconnect-and-back-off, not a dead worker: after a failover the new
-# primary may answer read-only (psycopg.errors.ReadOnlySqlTransaction is an InternalError) for a while.
-DB_ERRORS = (psycopg.Error, sqlite3.DatabaseError)
-TABLES = ("message", "device_presence")
-
-
 @dataclass
 class Stats:
     batches: int = 0
@@ -53,9 +47,10 @@ class Worker:
         self.options = options or Options()
         self.client = client
         self.worker_id = worker_id or new_worker_id()
-        self.database_url = database_url
-        self.outbox = Outbox.open(database_url)
-        self.wakeup = Wakeup(database_url, listen=self.options.listen)
+        # Claims and marks run one after another: two connections (one spare for the gauges).
+        self.store = open_store(database_url, pool_size=2, group_commit=False)
+        self.outbox = self.store.outbox
+        self.wakeup = Wakeup(self.store.listener() if self.options.listen else None)
         self.streak = Streak(self.options.backoff)
         self.totals = Stats()
         self._stats_due = 0.0
@@ -129,13 +124,13 @@ class Worker:
             try:
                 self.refresh_gauges()
                 stats, delay = self.run_once()
-            except DB_ERRORS as exc:
-                # The ingest DB went away (failover, restart). Rows we held stay leased and come
-                # back when the lease ends; Odoo's keyed ingest makes their resend harmless.
+            except StoreError as exc:
+                # The ingest DB went away (failover, restart, read-only for a while after a
+                # failover): back off, never die. Rows we held stay leased and come back when the
+                # lease ends; Odoo's keyed ingest makes their resend harmless. The pool replaces
+                # broken connections on the next claim.
                 delay = self.streak.failed()
-                log.warning("forwarder %s: ingest DB error (%s); reconnecting in %.1fs", self.worker_id,
-                            exc, delay)
-                self._reconnect()
+                log.warning("forwarder %s: ingest DB error (%s); retrying in %.1fs", self.worker_id, exc, delay)
                 self.wakeup.stopping.wait(delay)
                 continue
             if delay:
@@ -174,37 +169,12 @@ class Worker:
         now = time.monotonic()
         if force or now >= self._stats_due:
             self._stats_due = now + self.options.stats_seconds
-            metrics.set_outbox(admin.stats(self.outbox.conn, delivered=False))
-
-    def _reconnect(self):
-        try:
-            self.outbox.close()
-        except DB_ERRORS:
-            pass
-        self.wakeup.close()
-        try:
-            self.outbox = Outbox.open(self.database_url)
-        except DB_ERRORS as exc:
-            log.warning("forwarder %s: ingest DB still unreachable (%s)", self.worker_id, exc)
-            self.outbox = _Unavailable(exc)
+            metrics.set_outbox(self.outbox.stats(delivered=False))
 
     def close(self):
         self.wakeup.close()
-        self.outbox.close()
-
-
-class _Unavailable:
-    """Stands in for the outbox until the next reconnect: every use raises the DB error again."""
-
-    def __init__(self, exc):
-        self.exc = exc
-
-    def __getattr__(self, name):
-        raise self.exc
-
-    def close(self):
-        pass
+        self.store.close()
 
 
 def _model(row):
-    return "iot.device" if row["_table"] == "device_presence" else row.get("odoo_model", "?")
+    return model_of(row) or "?"

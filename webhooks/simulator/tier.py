@@ -1,18 +1,17 @@
 """A webhook tier of our own for the demo: gunicorn on a loopback port, on a migrated database.
 
-Started as a child process with the same gunicorn.conf.py ``sdiot serve`` uses; its log goes to a
+Started as a child process with the same gunicorn config ``sdiot serve`` uses; its log goes to a
 file so the demo's terminal shows only the demo. ``stop()`` sends SIGTERM (gunicorn's graceful stop).
 """
 import os
 import secrets
 import socket
 import subprocess
-import sys
 import time
 
 import requests
 
-from webhooks.cli.serve import _config_path
+from webhooks.serving import gunicorn_argv
 
 
 def free_port(host="127.0.0.1"):
@@ -34,9 +33,8 @@ class Tier:
     def start(self, ready_within=60.0):
         env = {**os.environ, "SDIOT_DATABASE_URL": self.database_url, "SDIOT_WEBHOOK_TOKENS": self.token,
                "SDIOT_WORKERS": str(self.workers), "SDIOT_LOG_LEVEL": "warning", **self.extra_env}
-        env.pop("PROMETHEUS_MULTIPROC_DIR", None)  # gunicorn.conf.py makes a fresh one for us
-        argv = [sys.executable, "-m", "gunicorn", "--config", _config_path(),
-                "--bind", f"127.0.0.1:{self.port}", "webhooks:create_app()"]
+        env.pop("PROMETHEUS_MULTIPROC_DIR", None)  # the gunicorn config makes a fresh one for us
+        argv = gunicorn_argv("webhooks:create_app()", "--bind", f"127.0.0.1:{self.port}")
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT,
                                          stdin=subprocess.DEVNULL)

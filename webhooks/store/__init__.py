@@ -1,32 +1,17 @@
-"""The ingest store: accepted messages (with their outbox state), dead letters, device presence.
+"""The ingest DB's one owner: accepted messages with their outbox state, dead letters, presence.
 
-PostgreSQL in production, SQLite as the embedded default; both run the same SQL through
-``SQLStore`` and behave the same. The unique key decides duplicates (``ON CONFLICT DO NOTHING``),
-never a prior SELECT. Failures are split in two: ``StoreUnavailable`` (try again: the tier answers
-503 and EMQX retries) and ``StoreRejected`` (these values can never be stored: keep the body as a
-dead letter instead).
+PostgreSQL in production, SQLite as the embedded default; both run the same SQL and behave the
+same (tests/test_store_parity.py). Nothing outside this package talks to the ingest DB or sees a
+driver exception: clients hold a ``Store`` (``open_store``) and catch the errors in errors.py.
 """
-from webhooks.db import DatabaseURL
+from webhooks.store.errors import StoreBusy, StoreError, StoreRejected, StoreUnavailable
+
+__all__ = ["StoreBusy", "StoreError", "StoreRejected", "StoreUnavailable", "open_store"]
 
 
-class StoreError(Exception):
-    pass
+def open_store(url, pool_size=8, pool_timeout=5.0, group_commit=True):
+    """The store for a database URL (``postgresql://…`` or ``sqlite:///path``); nothing connects
+    until it is first used, in the process that uses it."""
+    from webhooks.store.ingest import Store
 
-
-class StoreUnavailable(StoreError):
-    """The database cannot be reached or is overloaded; the same write may succeed later."""
-
-
-class StoreRejected(StoreError):
-    """The database refused these values; retrying will not help."""
-
-
-def open_store(url, **options):
-    parsed = DatabaseURL.parse(url)
-    if parsed.dialect == "postgresql":
-        from webhooks.store.postgres import PostgresStore
-
-        return PostgresStore(parsed, **options)
-    from webhooks.store.sqlite import SQLiteStore
-
-    return SQLiteStore(parsed, **options)
+    return Store.open(url, pool_size=pool_size, pool_timeout=pool_timeout, group_commit=group_commit)

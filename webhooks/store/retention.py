@@ -9,9 +9,7 @@ operator acts. Partitions for the coming days are created first, so inserts neve
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-import psycopg
-
-from webhooks.db import connect
+from webhooks.store.errors import StoreBusy, StoreError
 
 
 @dataclass
@@ -26,8 +24,9 @@ class RetentionReport:
     notes: list = field(default_factory=list)
 
 
-def maintain(url, retention_days=30, days_ahead=7, now=None, max_backfill_days=None):
-    """Create coming partitions, then drop delivered data past ``retention_days``.
+def maintain(db, retention_days=30, days_ahead=7, now=None, max_backfill_days=None):
+    """Create coming partitions, then drop delivered data past ``retention_days`` (``db``: a
+``Database`` or a database URL).
 
     ``max_backfill_days`` is the tier's window for late readings (``SDIOT_MAX_BACKFILL_DAYS``).
     Retention must outlast it by a day (partitions are whole days): otherwise a reading sent that
@@ -43,63 +42,62 @@ def maintain(url, retention_days=30, days_ahead=7, now=None, max_backfill_days=N
         report.notes.append("SDIOT_MAX_BACKFILL_DAYS=0 accepts readings of any age: a resend older than "
                             f"{retention_days} days is stored (and delivered) again")
     report.retention_days = retention_days
+    if isinstance(db, str):  # a database URL
+        from webhooks.store.database import Database
+
+        db = Database.open(db)
     now = now or datetime.now(timezone.utc)
     cutoff = now - timedelta(days=retention_days)
-    conn = connect(url)
-    try:
-        if hasattr(conn, "pgconn"):
-            return _postgres(conn, cutoff, days_ahead, report)
-        return _sqlite(conn, cutoff, report)
-    finally:
-        conn.close()
+    with db.dedicated() as session:
+        if db.dialect.name == "postgresql":
+            return _postgres(session, cutoff, days_ahead, report)
+        return _sqlite(session, cutoff, report)
 
 
-def _postgres(conn, cutoff, days_ahead, report):
+def _postgres(session, cutoff, days_ahead, report):
     try:  # creating and dropping are independent: one failing must not stop the other
-        report.partitions_created = conn.execute("SELECT sdiot_ensure_partitions(%s)", (days_ahead,)).fetchone()[0]
-    except psycopg.Error as exc:
-        report.errors.append(f"creating partitions: {str(exc).splitlines()[0]}")
-    parts = conn.execute(
+        report.partitions_created = session.one("SELECT sdiot_ensure_partitions(%s)", (days_ahead,))[0]
+    except StoreError as exc:
+        report.errors.append(f"creating partitions: {exc}")
+    parts = session.all(
         "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
         "JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'message' AND c.relname ~ '^message_[0-9]{8}$' "
         "ORDER BY c.relname"
-    ).fetchall()
+    )
     for (name,) in parts:
         day = datetime.strptime(name[len("message_"):], "%Y%m%d").replace(tzinfo=timezone.utc)
         if day + timedelta(days=1) > cutoff:
             continue
         try:
-            _drop_if_delivered(conn, name, report)
-        except psycopg.errors.LockNotAvailable:
+            _drop_if_delivered(session, name, report)
+        except StoreBusy:
             report.errors.append(f"{name}: busy (lock timeout); the next run retries")
-    report.rows_deleted = conn.execute(
-        "DELETE FROM message_default WHERE device_ts < %s AND state = 'delivered'", (cutoff,)).rowcount
-    report.dead_letters_deleted = conn.execute(
-        "DELETE FROM dead_letter WHERE state <> 'new' AND received_at < %s", (cutoff,)).rowcount
+    report.rows_deleted = session.count(
+        "DELETE FROM message_default WHERE device_ts < %s AND state = 'delivered'", (cutoff,))
+    report.dead_letters_deleted = session.count(
+        "DELETE FROM dead_letter WHERE state <> 'new' AND received_at < %s", (cutoff,))
     return report
 
 
-def _drop_if_delivered(conn, name, report):
-    with conn.transaction():
+def _drop_if_delivered(session, name, report):
+    with session.transaction():
         # Parent before partition, the order ingest's statements lock them in (the reverse
         # deadlocks with them); a short lock_timeout gives way to ingest rather than stall it.
-        conn.execute("SET LOCAL lock_timeout = '2s'")
-        conn.execute(f'LOCK TABLE message, "{name}" IN ACCESS EXCLUSIVE MODE')
-        undelivered = conn.execute(
+        session.execute("SET LOCAL lock_timeout = '2s'")
+        session.execute(f'LOCK TABLE message, "{name}" IN ACCESS EXCLUSIVE MODE')
+        undelivered = session.one(
             f"SELECT EXISTS (SELECT 1 FROM \"{name}\" WHERE state = 'pending')"
-            f" OR EXISTS (SELECT 1 FROM \"{name}\" WHERE state = 'failed')").fetchone()[0]
+            f" OR EXISTS (SELECT 1 FROM \"{name}\" WHERE state = 'failed')")[0]
         if undelivered:
             report.partitions_kept_undelivered.append(name)
             return
-        conn.execute(f'ALTER TABLE message DETACH PARTITION "{name}"')
-        conn.execute(f'DROP TABLE "{name}"')
+        session.execute(f'ALTER TABLE message DETACH PARTITION "{name}"')
+        session.execute(f'DROP TABLE "{name}"')
         report.partitions_dropped.append(name)
 
 
-def _sqlite(conn, cutoff, report):
-    stamp = cutoff.isoformat(timespec="microseconds")
-    report.rows_deleted = conn.execute(
-        "DELETE FROM message WHERE device_ts < ? AND state = 'delivered'", (stamp,)).rowcount
-    report.dead_letters_deleted = conn.execute(
-        "DELETE FROM dead_letter WHERE state <> 'new' AND received_at < ?", (stamp,)).rowcount
+def _sqlite(session, cutoff, report):
+    report.rows_deleted = session.count("DELETE FROM message WHERE device_ts < %s AND state = 'delivered'", (cutoff,))
+    report.dead_letters_deleted = session.count(
+        "DELETE FROM dead_letter WHERE state <> 'new' AND received_at < %s", (cutoff,))
     return report

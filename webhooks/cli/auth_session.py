@@ -21,7 +21,7 @@ def add_db_argument(parser):
 def auth_session(args):
     """An auth DB connection, with the auth errors turned into CommandError."""
     try:
-        conn = connect_auth(getattr(args, "database_url", None))
+        conn = connect_auth(getattr(args, "database_url", None) or args.settings.auth_database_url)
         try:
             yield conn
         finally:

@@ -1,12 +1,12 @@
-"""SQL shared by both dialects, written once with ``%s`` placeholders (SQLite's ``?`` is derived)."""
-import json
+"""SQL of the ingest path, written once with ``%s`` placeholders (the dialect derives SQLite's ``?``)."""
 import time
 from datetime import datetime, timezone
 
+# SQLite's message write (PostgreSQL writes every batch with batch.STATEMENTS).
 INSERT_MESSAGE = """
 INSERT INTO message (message_key, device_ts, device_id, kind, device_type, farm_id, msg_id, topic,
                      received_at, stored_at, payload, schema_id, odoo_model, next_attempt_at)
-VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, {payload}, %s, %s, %s)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
 ON CONFLICT DO NOTHING
 RETURNING id
 """
@@ -55,11 +55,3 @@ UPDATE dead_letter SET reason = %s, detail = %s, replay_count = replay_count + 1
 
 def utcnow():
     return datetime.fromtimestamp(time.time(), timezone.utc)
-
-
-def to_sqlite(sql):
-    return sql.replace("%s", "?")
-
-
-def payload_json(payload):
-    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
