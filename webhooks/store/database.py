@@ -102,9 +102,14 @@ class Database:
 
     @contextmanager
     def session(self):
+        with self._mapped_errors(), self._checkout() as conn:
+            yield Session(conn, self.dialect)
+
+    @contextmanager
+    def _mapped_errors(self):
+        """Driver errors (connecting, checking out, closing) leave as the store's errors."""
         try:
-            with self._checkout() as conn:
-                yield Session(conn, self.dialect)
+            yield
         except StoreError:
             raise
         except self.dialect.driver_errors as exc:
@@ -134,18 +139,12 @@ class Database:
     @contextmanager
     def dedicated(self, tier=False):
         """A connection of its own, outside any pool (LISTEN, migrations, maintenance)."""
-        try:
+        with self._mapped_errors():
             conn = self.dialect.connect(self.target, tier=tier)
-        except self.dialect.driver_errors as exc:
-            raise self.dialect.map_error(exc) from exc
-        try:
-            yield Session(conn, self.dialect)
-        except StoreError:
-            raise
-        except self.dialect.driver_errors as exc:
-            raise self.dialect.map_error(exc) from exc
-        finally:
-            conn.close()
+            try:
+                yield Session(conn, self.dialect)
+            finally:
+                conn.close()
 
     def close(self):
         pass
@@ -181,10 +180,8 @@ class PostgresDatabase(Database):
         pool's bookkeeping on every batch. A connection error drops it; the next batch reconnects.
         After a quiet spell it is checked first: a firewall or ``idle_session_timeout`` may have
         dropped it, and that must cost a reconnect, not a 503 for the batch."""
-        try:
+        with self._mapped_errors():
             conn = self._writer_connection()
-        except self.dialect.driver_errors as exc:
-            raise self.dialect.map_error(exc) from exc
         try:
             yield Session(conn, self.dialect)
         except StoreRejected:

@@ -20,29 +20,25 @@ from webhooks.store.queries import utcnow
 TABLES = ("message", "device_presence")
 STATES = ("pending", "delivered", "failed")
 
+# A claim on PostgreSQL: pick due, unleased rows nobody is claiming right now, lease them, return
+# them. ``key`` is the table's primary key (message is partitioned by device_ts, so it is part of it).
+_PG_CLAIM_TEMPLATE = """
+    WITH picked AS (
+        SELECT {key} FROM {table}
+         WHERE state = 'pending' AND next_attempt_at <= now()
+           AND (lease_until IS NULL OR lease_until < now())
+         ORDER BY next_attempt_at LIMIT %(limit)s
+           FOR UPDATE SKIP LOCKED)
+    UPDATE {table} SET lease_until = now() + make_interval(secs => %(lease)s),
+           leased_by = %(me)s, attempts = {table}.attempts + 1
+      FROM picked WHERE ({table_key}) = ({picked_key})
+    RETURNING {table}.*"""
+_PRIMARY_KEY = {"message": ("message_key", "device_ts"), "device_presence": ("clientid",)}
 _PG_CLAIM = {
-    "message": """
-        WITH picked AS (
-            SELECT message_key, device_ts FROM message
-             WHERE state = 'pending' AND next_attempt_at <= now()
-               AND (lease_until IS NULL OR lease_until < now())
-             ORDER BY next_attempt_at LIMIT %(limit)s
-               FOR UPDATE SKIP LOCKED)
-        UPDATE message SET lease_until = now() + make_interval(secs => %(lease)s),
-               leased_by = %(me)s, attempts = message.attempts + 1
-          FROM picked WHERE message.message_key = picked.message_key AND message.device_ts = picked.device_ts
-        RETURNING message.*""",
-    "device_presence": """
-        WITH picked AS (
-            SELECT clientid FROM device_presence
-             WHERE state = 'pending' AND next_attempt_at <= now()
-               AND (lease_until IS NULL OR lease_until < now())
-             ORDER BY next_attempt_at LIMIT %(limit)s
-               FOR UPDATE SKIP LOCKED)
-        UPDATE device_presence SET lease_until = now() + make_interval(secs => %(lease)s),
-               leased_by = %(me)s, attempts = device_presence.attempts + 1
-          FROM picked WHERE device_presence.clientid = picked.clientid
-        RETURNING device_presence.*""",
+    table: _PG_CLAIM_TEMPLATE.format(table=table, key=", ".join(key),
+                                     table_key=", ".join(f"{table}.{c}" for c in key),
+                                     picked_key=", ".join(f"picked.{c}" for c in key))
+    for table, key in _PRIMARY_KEY.items()
 }
 _SQLITE_CLAIM = """
     UPDATE {table} SET lease_until = %(until)s, leased_by = %(me)s, attempts = attempts + 1
