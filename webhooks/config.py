@@ -40,7 +40,9 @@ class Settings:
     group_commit: bool = True
     drain_file: str | None = None
     retention_days: int = 31
-    bind: str | None = None  # `sdiot serve` (gunicorn reads SDIOT_BIND itself: webhooks/gunicorn_conf.py)
+    # `sdiot serve` and the benchmarks; gunicorn reads these itself (webhooks/gunicorn_conf.py)
+    bind: str | None = None
+    worker_class: str | None = None
     # Set by the gunicorn config before prometheus_client is imported (multiprocess mode).
     metrics_dir: str | None = None
     # -- the auth DB, EMQX's REST API, the farm CA ------------------------------------------------
@@ -83,6 +85,7 @@ VARIABLES = {
     "drain_file": ("SDIOT_DRAIN_FILE", str),
     "retention_days": ("SDIOT_RETENTION_DAYS", int),
     "bind": ("SDIOT_BIND", str),
+    "worker_class": ("SDIOT_WORKER_CLASS", str),
     "metrics_dir": ("PROMETHEUS_MULTIPROC_DIR", str),
     "auth_database_url": ("SDIOT_AUTH_DATABASE_URL", str),
     "cert_warn_days": ("SDIOT_CERT_WARN_DAYS", int),

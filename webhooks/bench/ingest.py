@@ -163,11 +163,12 @@ def measure_rounds(servers, seconds, rounds, concurrency, workers, threads, warm
     return per_round
 
 
-def run(admin_url, seconds=10, concurrency=32, workers=None, threads=8, out=print, warmup=2000, rounds=10):
+def run(admin_url, seconds=10, concurrency=32, workers=None, threads=8, out=print, warmup=2000, rounds=10,
+        worker_class=None):
     workers = workers or os.cpu_count() or 2
     bodies = make_bodies(warmup + 9000 * seconds)
     requests = [build_request("127.0.0.1", "/v1/ingest/telemetry", b, TOKEN) for b in bodies]
-    worker_class = os.environ.get("SDIOT_WORKER_CLASS") or "gevent"  # the tier's class on PostgreSQL
+    worker_class = worker_class or "gevent"  # the tier's class on PostgreSQL
     common = {"SDIOT_WORKERS": str(workers), "SDIOT_THREADS": str(threads), "SDIOT_DB_POOL_SIZE": str(threads),
               "SDIOT_WORKER_CLASS": worker_class}
     per_worker = f"{threads} threads" if worker_class == "gthread" else "a greenlet per connection"

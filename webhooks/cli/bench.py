@@ -19,5 +19,5 @@ def register(subparsers):
 
 def run(args):
     ingest.run(args.admin_url or args.settings.bench_pg_url or DEFAULT_ADMIN_URL, seconds=args.seconds, concurrency=args.concurrency, workers=args.workers,
-               threads=args.threads)
+               threads=args.threads, worker_class=args.settings.worker_class)
     return 0
