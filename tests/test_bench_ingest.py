@@ -4,7 +4,7 @@ Figures are not asserted (this machine is noisy and a timed test proves nothing)
 is that the benchmark runs what it says: the tier stores rows and dead letters, never errs, and the
 report ends with the ratio line.
 """
-from webhooks.bench import ingest
+from webhooks.tools.bench import ingest
 from tests.conftest import PG_URL
 
 

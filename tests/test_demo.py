@@ -95,7 +95,7 @@ def _simulate(cwd, *args, timeout=120):
 def test_simulate_posts_through_the_rules_to_a_running_tier(tmp_path):
     """--to URL --token T: what the tier stores is what the summary says it accepted and rejected."""
     from webhooks.migrations import migrate_up
-    from webhooks.simulator.tier import Tier
+    from webhooks.tools.simulator.tier import Tier
 
     url = f"sqlite:///{tmp_path / 'tier.db'}"
     migrate_up("ingest", url)

@@ -10,9 +10,9 @@ from webhooks.binding import bind
 from webhooks.config import from_env
 from webhooks.envelope import STREAM_KIND
 from webhooks.errors import Rejected
-from webhooks.simulator import NO_FAULTS, FarmConfig, Faults, simulate
-from webhooks.simulator.barn import thi
-from webhooks.simulator.faults import EXPECTED
+from webhooks.tools.simulator import NO_FAULTS, FarmConfig, Faults, simulate
+from webhooks.tools.simulator.barn import thi
+from webhooks.tools.simulator.faults import EXPECTED
 
 STREAM_OF_KIND = {kind: stream for stream, kind in STREAM_KIND.items()}
 BASE = FarmConfig(cows=30, hours=48, seed=7)

@@ -19,8 +19,8 @@ from werkzeug.serving import make_server
 
 from webhooks import create_app
 from webhooks.migrations import migrate_up
-from webhooks.simulator import FarmConfig, Faults, simulate, send
-from webhooks.simulator.records import Presence
+from webhooks.tools.simulator import FarmConfig, Faults, simulate, send
+from webhooks.tools.simulator.records import Presence
 from webhooks.status_page import snapshot
 
 HOOK, ADMIN = "hook-token", "admin-token"

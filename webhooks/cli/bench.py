@@ -1,5 +1,5 @@
 """``sdiot bench ingest [--seconds N] [--concurrency C]``."""
-from webhooks.bench import ingest
+from webhooks.tools.bench import ingest
 
 DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 

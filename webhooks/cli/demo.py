@@ -16,9 +16,9 @@ from webhooks.cli.simulate import add_farm_arguments, farm_config, post_through_
 from webhooks.dburl import DatabaseURL
 from webhooks.store import open_store
 from webhooks.migrations import migrate_up
-from webhooks.simulator import simulate
-from webhooks.simulator.summary import table
-from webhooks.simulator.tier import Tier
+from webhooks.tools.simulator import simulate
+from webhooks.tools.simulator.summary import table
+from webhooks.tools.simulator.tier import Tier
 
 DEMO_DB = os.path.join("var", "demo.db")
 

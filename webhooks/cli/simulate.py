@@ -14,9 +14,9 @@ from datetime import datetime, timedelta, timezone
 
 from webhooks.cli import CommandError
 from webhooks.cli.progress import Progress
-from webhooks.simulator import FarmConfig, Faults, simulate
-from webhooks.simulator import send as sender
-from webhooks.simulator.summary import summarize, table
+from webhooks.tools.simulator import FarmConfig, Faults, simulate
+from webhooks.tools.simulator import send as sender
+from webhooks.tools.simulator.summary import summarize, table
 
 
 def add_farm_arguments(p, cows=40, hours=24.0):
@@ -88,7 +88,7 @@ def run(args):
     if args.roster:
         return _write_roster(sim, args.roster)
     if args.mqtt:
-        from webhooks.simulator.mqtt import publish_all
+        from webhooks.tools.simulator.mqtt import publish_all
 
         passwords = _read_credentials(args.credentials) if args.credentials else None
         try:

@@ -7,8 +7,8 @@ rises after milking and in the warm hours, about 80–110 L per cow per day.
 """
 import math
 
-from webhooks.simulator.herd import daylight, in_paddock, near_milking
-from webhooks.simulator.records import Reading
+from webhooks.tools.simulator.herd import daylight, in_paddock, near_milking
+from webhooks.tools.simulator.records import Reading
 
 CLIMATE_INTERVAL = 600
 WATER_INTERVAL = 900

@@ -7,7 +7,7 @@ A milking's yield follows the cow's daily yield and the hours since her last mil
 """
 import math
 
-from webhooks.simulator.records import Reading, iso
+from webhooks.tools.simulator.records import Reading, iso
 
 SESSION_HOURS = {2: (5.0, 16.0), 3: (5.0, 13.0, 21.0)}
 YIELD_BOUNDS = (8.0, 20.0)  # litres per milking

@@ -18,7 +18,7 @@ import uuid
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-from webhooks.bench.loadgen import LoadResult, build_request, run_load
+from webhooks.tools.bench.loadgen import LoadResult, build_request, run_load
 from webhooks.serving import gunicorn_argv
 from webhooks.store import open_store
 from webhooks.store.scratch import backend_pids, scratch_database
@@ -176,8 +176,8 @@ def run(admin_url, seconds=10, concurrency=32, workers=None, threads=8, out=prin
         f"client: {concurrency} keep-alive connections, {seconds}s per server in {rounds} interleaved rounds; "
         f"mix 80% new / 10% duplicate / 10% invalid")
     with scratch_database(admin_url) as url:
-        servers = [Server("bare", "webhooks.bench.bare:create_bare_app()", common, requests),
-                   Server("floor", "webhooks.bench.bare:create_floor_app()", common, requests),
+        servers = [Server("bare", "webhooks.tools.bench.bare:create_bare_app()", common, requests),
+                   Server("floor", "webhooks.tools.bench.bare:create_floor_app()", common, requests),
                    Server("tier", "webhooks:create_app()",
                           {**common, "SDIOT_DATABASE_URL": url, "SDIOT_WEBHOOK_TOKENS": TOKEN}, requests)]
         per_round = measure_rounds(servers, seconds, rounds, concurrency, workers, threads, warmup)

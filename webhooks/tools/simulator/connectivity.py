@@ -7,7 +7,7 @@ reports its status and then flushes the buffer: readings with their original, la
 """
 from dataclasses import dataclass
 
-from webhooks.simulator.records import Presence, Reading, ms
+from webhooks.tools.simulator.records import Presence, Reading, ms
 
 KEEPALIVE = 60
 STATUS_EVERY = 6 * 3600

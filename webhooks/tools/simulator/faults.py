@@ -6,7 +6,7 @@ answer for each is in ``EXPECTED``.
 """
 import json
 
-from webhooks.simulator.records import iso, publish
+from webhooks.tools.simulator.records import iso, publish
 
 # fault -> the ingest outcome it should produce (status, reason)
 EXPECTED = {

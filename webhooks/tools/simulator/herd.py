@@ -6,7 +6,7 @@ one in about 21 comes into heat on a given day (activity up for half a day; the 
 """
 import math
 
-from webhooks.simulator.records import Reading
+from webhooks.tools.simulator.records import Reading
 
 COLLAR_INTERVAL = 3600  # collars report hourly summaries
 HEAT_PROBABILITY_PER_DAY = 1 / 21

@@ -3,7 +3,7 @@ import random
 from collections import Counter
 from dataclasses import dataclass
 
-from webhooks.simulator import barn, connectivity, cooling, faults, herd, milking, roster
+from webhooks.tools.simulator import barn, connectivity, cooling, faults, herd, milking, roster
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@
 
 Deterministic: the same FarmConfig (seed and start included) gives the same stream.
 """
-from webhooks.simulator.config import NO_FAULTS, FarmConfig, Faults
-from webhooks.simulator.stream import Simulation, simulate
+from webhooks.tools.simulator.config import NO_FAULTS, FarmConfig, Faults
+from webhooks.tools.simulator.stream import Simulation, simulate
 
 __all__ = ["FarmConfig", "Faults", "NO_FAULTS", "Simulation", "simulate"]

@@ -10,7 +10,7 @@ temperature drifts towards the room's and the cold_chain rule sees it pass its l
 """
 import math
 
-from webhooks.simulator.records import Reading
+from webhooks.tools.simulator.records import Reading
 
 STEP = 60.0  # seconds
 MILK_IN_C = 35.0
