@@ -4,6 +4,7 @@
 applies EMQX's matching (webhooks/auth_db/acl.py). Exit status: 0 allow, 1 deny.
 ``matrix`` probes a sample of devices with their own and others' topics.
 """
+from emqx_rules import topic_filter
 from webhooks.auth_db import acl, emqx_config
 from webhooks.cli.auth_session import add_db_argument, auth_session, print_json
 from webhooks.cli import CommandError
@@ -34,8 +35,10 @@ def register(subparsers):
 
 def check(conn, config, username, action, topic, clientid=None, qos=0, retain=False):
     """EMQX's decision for one request, with the deciding row (runs both shipped queries)."""
-    if action == "publish" and ("+" in topic.split("/") or "#" in topic.split("/")):
-        raise CommandError("a publish topic cannot hold wildcards (EMQX refuses it before authz)")
+    try:  # EMQX refuses a malformed topic (or a publish to a wildcard) before authz asks anything
+        topic_filter.validate(topic, "name" if action == "publish" else "filter")
+    except topic_filter.InvalidTopic as exc:
+        raise CommandError(f"EMQX refuses this topic before authz: {exc}") from None
     client = {"username": username, "clientid": clientid or username}
     authn = emqx_config.run_authn(conn, config, username, clientid=client["clientid"])
     superuser = bool(authn and authn.get("is_superuser") in (True, 1, "true", "1"))
@@ -61,7 +64,7 @@ def _check(args):
         print_json({"decision": d.decision, "rule": rule, "reason": d.reason, "row": d.index})
     else:
         why = {"superuser": "superuser (authz skipped)", "no_match": f"no row matched (no_match = {config.no_match})",
-               "invalid_topic": "a malformed $delayed topic (EMQX denies it)"}
+               "invalid_topic": "a malformed $delayed or $share topic (EMQX denies it)"}
         detail = why.get(d.reason) or (f"row {d.index}: {rule['permission']} {rule['action']} {rule['topic']}"
                                        f" qos={rule['qos'] or 'any'} retain={'any' if rule['retain'] is None else rule['retain']}")
         print(f"{d.decision.upper()}  {args.username} {action} {topic}\n  decided by {detail}")
