@@ -12,11 +12,13 @@ A rule file's name is its stable EMQX rule id; its action is named ``sdiot_<rule
 import re
 import tomllib
 from dataclasses import dataclass, field
+from importlib.resources import files
 from pathlib import Path
 
 from emqx_rules import sqltext
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+# The shipped files are package data (setup.cfg), found where the package is installed.
+PACKAGE_DIR = Path(str(files("emqx_rules")))
 RULES_DIR = PACKAGE_DIR / "rules"
 CONNECTORS_DIR = PACKAGE_DIR / "connectors"
 CASES_DIR = PACKAGE_DIR / "cases"
@@ -127,6 +129,8 @@ def load(rules_dir=RULES_DIR, connectors_dir=CONNECTORS_DIR):
     """Every rule and connector file, by id/name. Raises RuleFileError on the first bad file."""
     rules = {r.id: r for r in map(load_rule, sorted(Path(rules_dir).glob("*.toml")))}
     connectors = {c.name: c for c in map(load_connector, sorted(Path(connectors_dir).glob("*.toml")))}
+    if not rules:  # an incomplete install (or a wrong folder) must not lint as "0 rules, 0 errors"
+        raise RuleFileError(f"no rule files (*.toml) in {rules_dir}")
     return Ruleset(rules=rules, connectors=connectors)
 
 

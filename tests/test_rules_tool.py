@@ -251,3 +251,11 @@ def test_test_command_runs_every_case(capsys):
     out = capsys.readouterr().out
     total = sum(len(loader.case_files(r)) for r in loader.load().rules)
     assert out.strip().endswith(f"{total} passed, 0 failed")
+
+
+def test_lint_of_a_folder_with_no_rules_fails_loudly(tmp_path, capsys):
+    """An incomplete install (no rule files where they should be) is an error, not "0 rules, 0 errors"."""
+    from webhooks.cli import main
+
+    assert main(["rules", "--rules-dir", str(tmp_path), "lint"]) != 0
+    assert "no rule files" in capsys.readouterr().err
