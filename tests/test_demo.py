@@ -166,7 +166,7 @@ def _wait_for(condition, what, seconds=30.0):
 def test_demo_delivers_to_odoo_when_configured(tmp_path):
     """With SDIOT_ODOO_* set, the demo drains the outbox into Odoo (the forwarder's simulated Odoo,
     JSON-2 as in odoo/odoo:addons/rpc/controllers/json2.py) and the summary says so."""
-    from webhooks.forwarder import simodoo
+    from webhooks.tools import simodoo
 
     with simodoo.SimOdoo(version=19) as odoo:
         env = {**_env(), "SDIOT_ODOO_URL": odoo.url, "SDIOT_ODOO_DB": "farm", "SDIOT_ODOO_API_KEY": "sim-key",

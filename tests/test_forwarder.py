@@ -1,6 +1,6 @@
 """The forwarder against a simulated Odoo, on PostgreSQL and SQLite (fixture ``ingest_url``).
 
-Odoo is faked only at the transport: ``webhooks.forwarder.simodoo`` speaks ``/jsonrpc``
+Odoo is faked only at the transport: ``webhooks.tools.simodoo`` speaks ``/jsonrpc``
 (odoo/odoo: odoo/addons/base/controllers/rpc.py, odoo/http.py JsonRPCDispatcher) and
 ``/json/2/<model>/<method>`` (odoo/odoo: addons/rpc/controllers/json2.py) with the error bodies of
 ``serialize_exception`` (odoo/http.py), and behaves like the addon's ``ingest`` (one record per
@@ -15,7 +15,8 @@ import pytest
 
 from odoo_connector import OdooClient, RetryPolicy
 from tests.sqlconn import connect
-from webhooks.forwarder import drain, metrics, simodoo
+from webhooks.forwarder import drain, metrics
+from webhooks.tools import simodoo
 from webhooks.forwarder.backoff import Backoff
 from webhooks.forwarder.options import Options
 from webhooks.forwarder.worker import Worker

@@ -1,6 +1,6 @@
 """Several forwarders on one PostgreSQL outbox: SKIP LOCKED claims, leases, LISTEN/NOTIFY.
 
-Odoo is the simulated one (``webhooks.forwarder.simodoo``: odoo/odoo addons/rpc/controllers/json2.py
+Odoo is the simulated one (``webhooks.tools.simodoo``: odoo/odoo addons/rpc/controllers/json2.py
 shapes, the addon's ingest keyed by message_key). ``calls`` counts every row Odoo was sent, so
 "exactly once" is checked on the wire, not only through Odoo's idempotency.
 """
@@ -14,7 +14,7 @@ from odoo_connector import OdooClient, RetryPolicy
 from odoo_connector.mapping import to_odoo_values
 from tests.sqlconn import connect
 from webhooks.tools import readings as sample
-from webhooks.forwarder import simodoo
+from webhooks.tools import simodoo
 from webhooks.forwarder.backoff import Backoff
 from webhooks.forwarder.options import Options
 from webhooks.forwarder.worker import Worker

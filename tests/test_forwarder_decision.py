@@ -1,6 +1,6 @@
 """What a failed Odoo call does to its rows (webhooks/forwarder/decision.py): hold, isolate, fail.
 
-Odoo is faked at the transport only: the simulated addon (``webhooks.forwarder.simodoo``, Odoo's
+Odoo is faked at the transport only: the simulated addon (``webhooks.tools.simodoo``, Odoo's
 wire formats) or the byte-faithful error fixtures in tests/fixtures/odoo/ (fixtures.json names the
 Odoo source of each), answered to the real ``OdooClient``.
 """
@@ -12,7 +12,7 @@ import pytest
 from odoo_connector import OdooClient, RetryPolicy, errors
 from test_odoo_connector_errors import answered_with
 from test_odoo_mapping import message_row
-from webhooks.forwarder import simodoo
+from webhooks.tools import simodoo
 from webhooks.forwarder.decision import Decision, decide
 from webhooks.forwarder.delivery import deliver
 

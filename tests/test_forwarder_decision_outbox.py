@@ -1,6 +1,6 @@
 """The forwarder's decisions end to end, on PostgreSQL and SQLite (fixture ``ingest_url``): what a
 misaligned answer and an access refusal leave in the outbox. Odoo is the simulated addon
-(``webhooks.forwarder.simodoo``, Odoo's wire formats) answering the real ``OdooClient``.
+(``webhooks.tools.simodoo``, Odoo's wire formats) answering the real ``OdooClient``.
 """
 from datetime import datetime, timedelta, timezone
 
@@ -8,7 +8,8 @@ import pytest
 
 from test_forwarder_decision import client_for, lose_the_answer_of
 from tests.sqlconn import connect
-from webhooks.forwarder import drain, simodoo
+from webhooks.forwarder import drain
+from webhooks.tools import simodoo
 from webhooks.forwarder.backoff import Backoff
 from webhooks.tools import readings
 

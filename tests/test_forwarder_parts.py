@@ -100,7 +100,7 @@ def _free_port():
 
 def test_bench_runs_small_and_prints_its_figures(pg_available, capsys):
     """The benchmark (tiny parameters) prints per-RPC readings, throughput, ratio and percentiles."""
-    from webhooks.forwarder import bench
+    from webhooks.tools.bench import delivery as bench
 
     assert bench.main(["--rows", "40", "--baseline-rows", "4", "--batch-size", "20", "--rate", "50",
                        "--seconds", "0.4", "--service-ms", "1"]) == 0

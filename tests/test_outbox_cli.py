@@ -1,6 +1,6 @@
 """``sdiot outbox list|retry|stats`` and ``sdiot forward --once`` on both stores.
 
-``forward`` talks to the simulated Odoo (``webhooks.forwarder.simodoo``: odoo/odoo
+``forward`` talks to the simulated Odoo (``webhooks.tools.simodoo``: odoo/odoo
 addons/rpc/controllers/json2.py wire format) configured through the SDIOT_ODOO_* variables.
 """
 import json
@@ -16,7 +16,7 @@ import pytest
 
 from webhooks.cli import main
 from tests.sqlconn import connect
-from webhooks.forwarder import simodoo
+from webhooks.tools import simodoo
 from webhooks.tools import readings as sample
 
 T0 = datetime(2026, 11, 27, 10, 0, tzinfo=timezone.utc)

@@ -1,5 +1,5 @@
-"""``sdiot bench ingest [--seconds N] [--concurrency C]``."""
-from webhooks.tools.bench import ingest
+"""``sdiot bench ingest [--seconds N] [--concurrency C]`` and ``sdiot bench delivery [--rows N] ...``."""
+from webhooks.tools.bench import delivery, ingest
 
 DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -15,9 +15,16 @@ def register(subparsers):
     s.add_argument("--admin-url", help="a PostgreSQL database to create the scratch database from "
                                        f"(default: SDIOT_BENCH_PG_URL, else {DEFAULT_ADMIN_URL})")
     s.set_defaults(func=run)
+    d = sub.add_parser("delivery", help="the forwarder against a simulated Odoo: batched vs batch size 1, latency")
+    delivery.add_arguments(d)
+    d.set_defaults(func=run_delivery)
 
 
 def run(args):
     ingest.run(args.admin_url or args.settings.bench_pg_url or DEFAULT_ADMIN_URL, seconds=args.seconds, concurrency=args.concurrency, workers=args.workers,
                threads=args.threads, worker_class=args.settings.worker_class)
     return 0
+
+
+def run_delivery(args):
+    return delivery.run(args, admin_url=args.settings.bench_pg_url)

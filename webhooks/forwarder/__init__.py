@@ -12,7 +12,6 @@ nothing here speaks SQL.
     metrics.py       Prometheus metrics and their endpoint
     simodoo.py       a simulated Odoo (JSON-2 and JSON-RPC) for tests and the benchmark
     simfaults.py     failures it can inject (5xx, dropped connection, serialization, late answer)
-    bench.py         ``python -m webhooks.forwarder.bench``
 """
 
 

@@ -1,6 +1,6 @@
 """Delivery benchmark: the forwarder against a simulated Odoo with a fixed service time per RPC.
 
-    python -m webhooks.forwarder.bench [--rows N] [--service-ms M] [--batch-size B] [--rate R]
+    sdiot bench delivery [--rows N] [--service-ms M] [--batch-size B] [--rate R]
 
 Everything runs on this machine over loopback: a throwaway PostgreSQL database (created and
 dropped on the server at SDIOT_BENCH_PG_URL, default the local one), the simulated Odoo
@@ -20,8 +20,7 @@ import threading
 import time
 from datetime import datetime, timezone
 
-from webhooks import config
-from webhooks.forwarder import simodoo
+from webhooks.tools import simodoo
 from webhooks.forwarder.backoff import Backoff
 from webhooks.forwarder.options import Options
 from webhooks.forwarder.worker import Worker
@@ -112,8 +111,7 @@ def pct(values, p):
     return statistics.quantiles(values, n=100, method="inclusive")[p - 1] if len(values) > 1 else values[0]
 
 
-def main(argv=None):
-    ap = argparse.ArgumentParser(prog="python -m webhooks.forwarder.bench", description=__doc__.splitlines()[0])
+def add_arguments(ap):
     ap.add_argument("--rows", type=int, default=5000, help="rows drained in the throughput run")
     ap.add_argument("--service-ms", type=float, default=20.0, help="simulated Odoo time per RPC")
     ap.add_argument("--batch-size", type=int, default=200)
@@ -122,11 +120,19 @@ def main(argv=None):
     ap.add_argument("--rate", type=float, default=200.0, help="arrivals/s in the latency run")
     ap.add_argument("--seconds", type=float, default=5.0, help="length of the latency run")
     ap.add_argument("--max-seconds", type=float, default=120.0, help="bound on each drain")
-    args = ap.parse_args(argv)
-    admin_url = config.from_env().bench_pg_url or DEFAULT_ADMIN_URL
+
+
+def main(argv=None, admin_url=None):
+    ap = argparse.ArgumentParser(prog="sdiot bench delivery", description=__doc__.splitlines()[0])
+    add_arguments(ap)
+    return run(ap.parse_args(argv), admin_url, ap.error)
+
+
+def run(args, admin_url=None, error=None):
+    admin_url = admin_url or DEFAULT_ADMIN_URL
     if not (0 < args.rows <= 200_000 and 0 < args.baseline_rows <= 10_000 and 0 < args.rate <= 5_000
             and 0 < args.seconds <= 60 and 0 <= args.service_ms <= 5_000):
-        ap.error("bounds: rows ≤ 200000, baseline-rows ≤ 10000, rate ≤ 5000/s, seconds ≤ 60, service-ms ≤ 5000")
+        (error or _refuse)("bounds: rows ≤ 200000, baseline-rows ≤ 10000, rate ≤ 5000/s, seconds ≤ 60, service-ms ≤ 5000")
     print(f"simulated Odoo: {args.service_ms:g} ms per RPC (JSON-2, loopback); PostgreSQL {admin_url.rpartition('@')[2]}")
     runs = [("batched", args.rows, args.batch_size), ("baseline, batch size 1", args.baseline_rows, 1)]
     rates = {}
@@ -152,4 +158,10 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    from webhooks import config
+
+    raise SystemExit(main(admin_url=config.from_env().bench_pg_url))
+
+
+def _refuse(message):
+    raise SystemExit(f"sdiot bench delivery: {message}")

@@ -20,7 +20,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from webhooks.forwarder.simfaults import (  # noqa: F401 - the faults are part of this module's API
+from webhooks.tools.simfaults import (  # noqa: F401 - the faults are part of this module's API
     commit_then_stall,
     drop_connection,
     http_status,
