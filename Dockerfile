@@ -17,11 +17,12 @@ WORKDIR /app
 # The code, the SQL migrations, the rule files (emqx_rules/rules, connectors), gunicorn.conf.py and
 # ops/emqx/auth.hocon (`sdiot acl check` runs its queries); .dockerignore keeps out the rest.
 COPY . .
-# Every data file (sql/, emqx_rules/*.toml, ops/emqx/, the gunicorn config) is package data read
-# with importlib.resources, so the install finds them wherever it puts the package.
+# A regular (not editable) install, pinned by constraints.txt: every data file (sql/, emqx_rules/*.toml,
+# ops/emqx/, the gunicorn config) is package data read with importlib.resources, so the image runs
+# the same install the wheel check in .ci/run proves.
 # /var/lib/sdiot/{ca,crl}: owned by the app user so the named volumes compose mounts there start
 # writable by it (Docker copies the image folder's owner into a new volume); the CA folder is 0700.
-RUN pip install -e . \
+RUN pip install -c constraints.txt . \
     && groupadd --system --gid 10001 sdiot \
     && useradd --system --uid 10001 --gid 10001 --home-dir /app --shell /usr/sbin/nologin sdiot \
     && install -d -o 10001 -g 10001 -m 0700 /var/lib/sdiot/ca \
