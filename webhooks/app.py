@@ -1,10 +1,12 @@
 """The application factory: defaults → environment → test overrides → blueprints, handlers, store."""
 import logging
 
-from flask import Flask, jsonify
+from flask import Flask
 from werkzeug.exceptions import HTTPException
 
 from webhooks import config, device_api, health, ingest, metrics, status_page, validation
+from webhooks.errors import Unavailable
+from webhooks.responses import error_response, http_error
 from webhooks.store import open_store
 
 log = logging.getLogger(__name__)
@@ -36,14 +38,13 @@ def build(test_config=None):
 def _register_error_handlers(app):
     """One JSON error shape; anything unexpected becomes 503 (EMQX retries), never 500."""
 
+    retry_after = app.config["SDIOT"].retry_after_seconds
+
     @app.errorhandler(HTTPException)
-    def http_error(exc):
-        return jsonify(status="error", detail=exc.description), exc.code
+    def http_exception(exc):
+        return error_response(http_error(exc), retry_after)
 
     @app.errorhandler(Exception)
     def unexpected(exc):
         log.exception("unhandled error")
-        response = jsonify(status="unavailable", detail="internal error; retry")
-        response.status_code = 503
-        response.headers["Retry-After"] = str(app.config["SDIOT"].retry_after_seconds)
-        return response
+        return error_response(Unavailable("internal_error", "internal error; retry"), retry_after)

@@ -19,7 +19,7 @@ from webhooks.auth_db.database import AuthDatabaseUnavailable, auth_error, conne
 from webhooks.auth_db import emqx_admin
 from webhooks.auth_db.errors import AuthDBError, EmqxError
 from webhooks.errors import ApiError, BadRequest, Unauthorized, Unavailable
-from webhooks.responses import error_response
+from webhooks.responses import error_response, http_error
 
 log = logging.getLogger(__name__)
 bp = Blueprint("device_api", __name__, url_prefix="/api/v1/devices")
@@ -92,7 +92,7 @@ def _as_api_error(exc):
     if isinstance(exc, (ApiError, AuthDBError)):
         return exc
     if isinstance(exc, HTTPException):
-        return ApiError(exc.name.lower().replace(" ", "_"), exc.description, status=exc.code)
+        return http_error(exc)
     if isinstance(exc, AuthDatabaseUnavailable):
         log.warning("auth DB unavailable: %s", exc)
         return Unavailable("auth_db_unavailable", "the auth database is unavailable; retry")

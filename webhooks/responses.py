@@ -29,3 +29,10 @@ def error_response(exc, retry_after_seconds):
     """Render an ``ApiError`` (or anything with ``status``, ``code`` and ``detail``)."""
     headers = {"Retry-After": str(retry_after_seconds)} if exc.status == 503 else None
     return json_response(error_body(exc), exc.status, headers)
+
+
+def http_error(exc):
+    """A werkzeug ``HTTPException`` (404, 405, a malformed request) as an ``ApiError``."""
+    from webhooks.errors import ApiError
+
+    return ApiError(exc.name.lower().replace(" ", "_"), exc.description, status=exc.code)
