@@ -24,7 +24,7 @@ CONNECTORS_DIR = PACKAGE_DIR / "connectors"
 CASES_DIR = PACKAGE_DIR / "cases"
 
 # EMQX accepts more, but ids end up in URLs, action names and file names: keep them plain.
-ID_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+ID_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}\Z")
 _RULE_KEYS = {"description", "sql", "action", "enable", "reads_payload"}
 _ACTION_KEYS = {"name", "connector", "path", "method", "headers", "body", "resource_opts", "description"}
 _CONNECTOR_KEYS = {"description", "url_env", "bearer_token_env", "emqx", "action_defaults"}

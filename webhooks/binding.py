@@ -13,7 +13,9 @@ from webhooks.envelope import STREAM_KIND, STREAMS, clean
 from webhooks.errors import Rejected
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-_FRACTION = re.compile(r"T\d\d:\d\d:\d\d\.(\d+)")
+# RFC 3339 allows "t" as well as "T" (section 5.6, ABNF is case-insensitive): both must find the
+# fraction, or the sub-microsecond digits drop out of the key and distinct readings collide.
+_FRACTION = re.compile(r"[Tt]\d\d:\d\d:\d\d\.(\d+)")
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,10 @@ from odoo_connector.routing import model_for
 
 # A device id is its type's two-letter prefix and 3–6 digits (the seed's pattern). It can never
 # hold '+', '#' or '/', so it is safe inside topics and ACL templates.
-DEVICE_ID_RE = re.compile(r"^(MM|TS|AC|FD|GT|WT|EN)[0-9]{3,6}$")
+# \Z, not $: "$" also matches before a trailing newline, and "TS001\n" is not a device id.
+DEVICE_ID_RE = re.compile(r"^(MM|TS|AC|FD|GT|WT|EN)[0-9]{3,6}\Z")
 # Farm ids are topic levels too.
-FARM_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+FARM_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}\Z")
 KINDS = ("data", "status", "alerts")
 
 

@@ -10,6 +10,9 @@ and rule). A payload is accepted only when the fast validator accepts it; a diff
 keeps the two in agreement.
 """
 import json
+import math
+import re
+from decimal import Decimal
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
@@ -82,11 +85,45 @@ def parse_payload(text, max_depth):
         raise Rejected("payload_not_object", f"payload is a JSON {type(payload).__name__}, not an object")
     if _depth(payload, max_depth):
         raise Rejected("payload_too_deep", f"nesting deeper than {max_depth} levels")
+    unstorable = _unstorable_number(text)
+    if unstorable is not None:
+        raise Rejected("unstorable", unstorable)
     # Only a \\u escape can decode to NUL or a lone surrogate; judge the decoded strings, not the
     # text, so an escaped backslash followed by "u0000" (plain text) is not mistaken for one.
     if "\\u" in text and not _storable_strings(payload):
         raise Rejected("payload_invalid_characters", "NUL or an unpaired surrogate escape in the payload")
     return payload
+
+
+# A number the cheap scan must look at: an exponent of three digits or more, or a long digit run.
+_SUSPECT_NUMBER = re.compile(r"[0-9][eE][-+]?[0-9]{3}|[0-9.]{300}")
+# PostgreSQL's numeric (what jsonb stores numbers as): at most 16383 digits after the point and
+# 131072 before it (src/backend/utils/adt/numeric.c, NUMERIC_DSCALE_MAX / NUMERIC_WEIGHT_MAX).
+_MAX_SCALE, _MAX_INTEGER_DIGITS = 16383, 131072
+
+
+def _unstorable_number(text):
+    """Why a number in the payload cannot be kept or delivered, or None.
+
+    A value the schema accepts may still be one PostgreSQL refuses (``1e-20000``: its whole group
+    commit would fail and be re-run message by message) or one that is not a finite double
+    (``1e400`` parses as infinity, which Odoo's float fields and JSON cannot carry). Judged here,
+    per message, with a precise reason. Only payloads the scan flags are parsed a second time."""
+    if not _SUSPECT_NUMBER.search(text):
+        return None
+    refused = []
+
+    def check(token):
+        number = Decimal(token)
+        if not math.isfinite(float(token)):
+            refused.append(f"the number {token[:40]} is out of range for a double (it parses as infinity)")
+        elif -number.as_tuple().exponent > _MAX_SCALE or number.adjusted() >= _MAX_INTEGER_DIGITS:
+            refused.append(f"the number {token[:40]} has more digits than PostgreSQL's numeric holds "
+                           f"({_MAX_SCALE} after the point)")
+        return 0.0
+
+    json.loads(text, parse_float=check)
+    return refused[0] if refused else None
 
 
 def _storable_strings(value):

@@ -18,7 +18,7 @@ from webhooks.device_types import BY_NAME, DEVICE_ID_RE, FARM_ID_RE
 DEVICE_COLUMNS = ("username", "role", "device_type", "farm_id", "active", "is_superuser", "created_at",
                   "updated_at", "rotated_at", "revoked_at", "decommissioned_at")
 CSV_FIELDS = ("farm_id", "device_type", "device_id")
-_SERVICE_RE = re.compile(r"^[a-z][a-z0-9_-]{2,63}$")
+_SERVICE_RE = re.compile(r"^[a-z][a-z0-9_-]{2,63}\Z")
 
 
 @dataclass(frozen=True)

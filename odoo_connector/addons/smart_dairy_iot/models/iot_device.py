@@ -15,7 +15,7 @@ from odoo.exceptions import UserError
 
 from .orm_compat import ABORT_CALL, HAS_CONSTRAINT, check_model_access, describe
 
-DEVICE_ID_RE = re.compile(r"^(MM|TS|AC|FD|GT|WT|EN)[0-9]{3,6}$")
+DEVICE_ID_RE = re.compile(r"^(MM|TS|AC|FD|GT|WT|EN)[0-9]{3,6}\Z")
 TYPE_BY_PREFIX = {"MM": "milk_meter", "TS": "temperature", "AC": "collar", "FD": "feeder",
                   "GT": "gate", "WT": "waterer", "EN": "environmental"}
 READING_MODELS = ("milk.production.realtime", "iot.temperature.reading", "iot.activity.reading",
