@@ -19,6 +19,13 @@ def _flag(value):
     return value.strip().lower() not in ("0", "false", "no", "off")
 
 
+def _choice(value, allowed):
+    value = value.strip().lower()
+    if value not in allowed:
+        raise ValueError(f"use one of {', '.join(allowed)}")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     # -- the ingest tier --------------------------------------------------------------------------
@@ -45,6 +52,9 @@ class Settings:
     worker_class: str | None = None
     # Set by the gunicorn config before prometheus_client is imported (multiprocess mode).
     metrics_dir: str | None = None
+    # -- logs (webhooks/logs.py): every process, the tier, the forwarder and the CLI -------------
+    log_format: str = "json"
+    log_level: str = "info"
     # -- the auth DB, EMQX's REST API, the farm CA ------------------------------------------------
     auth_database_url: str | None = None
     cert_warn_days: int = 30
@@ -87,6 +97,8 @@ VARIABLES = {
     "bind": ("SDIOT_BIND", str),
     "worker_class": ("SDIOT_WORKER_CLASS", str),
     "metrics_dir": ("PROMETHEUS_MULTIPROC_DIR", str),
+    "log_format": ("SDIOT_LOG_FORMAT", lambda v: _choice(v, ("json", "text"))),
+    "log_level": ("SDIOT_LOG_LEVEL", lambda v: _choice(v, ("debug", "info", "warning", "error", "critical"))),
     "auth_database_url": ("SDIOT_AUTH_DATABASE_URL", str),
     "cert_warn_days": ("SDIOT_CERT_WARN_DAYS", int),
     "emqx_api_url": ("SDIOT_EMQX_API_URL", str),

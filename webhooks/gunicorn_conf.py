@@ -9,9 +9,16 @@ commit (webhooks/store/group_commit.py). psycopg sees gevent's patched ``select`
 cooperatively. On SQLite (the embedded default) the worker is gthread (``SDIOT_THREADS`` per
 worker); ``SDIOT_WORKER_CLASS`` overrides either choice.
 """
+import logging
 import os
 import shutil
 import tempfile
+
+# Underscored: gunicorn takes every public name here as a setting (and ``config`` is one).
+from webhooks.config import from_env as _from_env
+from webhooks.logs import gunicorn_config as _log_config
+
+_settings = _from_env()
 
 bind = os.environ.get("SDIOT_BIND", "0.0.0.0:8000")
 # One worker per core: the request path is CPU-bound between database round trips.
@@ -40,12 +47,18 @@ graceful_timeout = int(os.environ.get("SDIOT_GRACEFUL_TIMEOUT", 20))
 # Recycle workers now and then to bound memory growth; jitter avoids all restarting together.
 max_requests = int(os.environ.get("SDIOT_MAX_REQUESTS", 200_000))
 max_requests_jitter = max_requests // 10
-accesslog = os.environ.get("SDIOT_ACCESS_LOG") or None
+# On by default, in the tier's log format (webhooks/logs.py): "-" is stderr, "off" turns it off,
+# anything else is a file.
+_access_log = os.environ.get("SDIOT_ACCESS_LOG", "").strip() or "-"
+_access_log = None if _access_log.lower() in ("off", "0", "false", "no", "none") else _access_log
+accesslog = "-" if _access_log else None
 # The default logs the request line with its query string; a browser may carry the status page's
 # admin token there (?token=...), so log the path only (%(U)s), never the query.
 access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s "%(f)s" "%(a)s" %(L)s'
 errorlog = "-"
-loglevel = os.environ.get("SDIOT_LOG_LEVEL", "info")
+loglevel = _settings.log_level
+# JSON lines (or SDIOT_LOG_FORMAT=text) for gunicorn's error and access logs and the app's loggers.
+logconfig_dict = _log_config(_settings, _access_log)
 # Without a value here a request body of any size is read into the worker before Flask sees it.
 limit_request_line = 8190
 
@@ -56,7 +69,9 @@ if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
 
 
 def on_starting(server):
-    """Start from an empty metrics directory: stale files from a previous run would add up."""
+    """Start from an empty metrics directory: stale files from a previous run would add up. The
+    app's loggers log at gunicorn's level (its error log has it already; the workers inherit it)."""
+    logging.getLogger().setLevel(server.log.loglevel)
     path = os.environ["PROMETHEUS_MULTIPROC_DIR"]
     os.makedirs(path, exist_ok=True)
     for name in os.listdir(path):

@@ -12,6 +12,7 @@ reading: 503 (send it again), nothing kept.
 import json
 import logging
 import time
+import uuid
 
 from flask import Blueprint, current_app, request
 
@@ -40,15 +41,23 @@ def ingest(stream):
     if stream not in ALL_STREAMS:
         return json_response({"status": "error", "error": "not_found", "detail": f"no ingest stream '{stream}'"}, 404)
     started = time.perf_counter()
+    # The caller's (a proxy's) id when it sends one, so its logs and ours join; bounded, it is echoed.
+    request_id = (request.headers.get("X-Request-ID") or uuid.uuid4().hex)[:128]
     settings = current_app.config["SDIOT"]
     store = current_app.extensions["sdiot_store"]
-    seen = _Seen()
+    seen, result = _Seen(), {}
     try:
         result = _accept(settings, store, stream, seen)
-        response, outcome = json_response(result), result["status"]
+        response, outcome, reason = json_response(result), result["status"], None
     except Exception as exc:  # noqa: BLE001 - every failure is answered below, never as a 500
-        response, outcome = _answer_error(settings, store, stream, _as_api_error(stream, exc), seen)
-    metrics.observe_request(stream, outcome, time.perf_counter() - started)
+        response, outcome, reason = _answer_error(settings, store, stream, _as_api_error(stream, exc), seen)
+    elapsed = time.perf_counter() - started
+    metrics.observe_request(stream, outcome, elapsed)
+    response.headers["X-Request-ID"] = request_id
+    # One line per request, its fields in README's "Logs" order (webhooks/logs.py renders them).
+    log.info("ingest", extra={"msg_id": result.get("msg_id") or _msg_id(seen.decoded),
+                              "message_key": result.get("message_key"), "stream": stream, "outcome": outcome,
+                              "reason": reason, "request_id": request_id, "latency_ms": round(elapsed * 1000, 3)})
     return response
 
 
@@ -100,7 +109,8 @@ def _answer_error(settings, store, stream, error, seen):
             "ingest %s unavailable: %s", stream, error)
     if isinstance(error, TooLarge):
         error.extra.pop("prefix", None)
-    return error_response(error, settings.retry_after_seconds), _OUTCOME.get(error.code) or error.outcome
+    outcome = _OUTCOME.get(error.code) or error.outcome
+    return error_response(error, settings.retry_after_seconds), outcome, error.code
 
 
 # metric outcome labels the alert rules and dashboards use, where they differ from the answer's word
@@ -128,6 +138,11 @@ def _keep(store, settings, stream, error, seen):
 def _storable(text):
     """Text any database takes: no NUL, no lone surrogate (either makes the insert itself fail)."""
     return text.encode("utf-8", errors="backslashreplace").decode("utf-8").replace("\x00", "\\u0000")
+
+
+def _msg_id(decoded):
+    """A failed request's trace id, if its body was parsed and carries one (never parsed again here)."""
+    return None if decoded is None else _hints(b"", decoded).get("msg_id")
 
 
 def _hints(body, decoded=None):

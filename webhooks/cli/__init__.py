@@ -6,10 +6,9 @@ here, so a group's heavy imports cost nothing to the others.
 """
 import argparse
 import importlib
-import logging
 import sys
 
-from webhooks import config
+from webhooks import config, logs
 from webhooks.store import StoreError
 
 # Order is the order of ``sdiot --help``.
@@ -42,13 +41,9 @@ def build_parser():
 def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-        stream=sys.stderr,
-    )
     try:
         args.settings = config.from_env()  # the one Settings of this command; commands read args.settings
+        logs.configure(args.settings, level="debug" if args.verbose else None)  # JSON lines by default
         return args.func(args) or 0
     except config.SettingsError as exc:
         print(f"sdiot {args.command}: {exc}", file=sys.stderr)

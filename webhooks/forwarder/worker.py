@@ -59,6 +59,7 @@ class Worker:
     def run_once(self):
         """Claim, deliver and mark one batch. Returns (Stats, seconds to back off or 0)."""
         o = self.options
+        started = time.monotonic()
         rows = self.outbox.claim("message", o.batch_size, o.lease_seconds, self.worker_id)
         rows += self.outbox.claim("device_presence", o.batch_size, o.lease_seconds, self.worker_id)
         stats = Stats(claimed=len(rows))
@@ -94,6 +95,7 @@ class Worker:
         else:
             self.streak.succeeded()
         self.totals.add(stats)
+        log.info("batch", extra=_batch_fields(rows, result, stats, time.monotonic() - started))
         return stats, delay
 
     def _lease_keeper(self, rows):
@@ -178,3 +180,11 @@ class Worker:
 
 def _model(row):
     return model_of(row) or "?"
+
+
+def _batch_fields(rows, result, stats, seconds):
+    """A batch's log fields: what it held, the Odoo ids it got back, how each row ended."""
+    ids = [odoo_id for _, odoo_id in result.delivered if isinstance(odoo_id, int)]
+    return {"rows": len(rows), "message_keys": sum(1 for r in rows if r.get("message_key")),
+            "odoo_ids": f"{min(ids)}-{max(ids)}" if ids else None, "delivered": stats.delivered,
+            "failed": stats.failed, "postponed": stats.postponed, "duration_ms": round(seconds * 1000, 1)}
