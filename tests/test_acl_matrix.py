@@ -87,7 +87,7 @@ def auth_url(pg_available):
 def acl_check(url, capsys, username, action, topic):
     capsys.readouterr()
     code = main(["acl", "check", "--username", username, f"--{action}", topic, "--json", "--database-url", url])
-    result = json.loads(capsys.readouterr().out)
+    result = json.loads(capsys.readouterr().out)["result"]
     assert code == (0 if result["decision"] == "allow" else 1)
     return result
 
@@ -126,6 +126,6 @@ def test_superuser_is_allowed_everything(auth_url, capsys):
 def test_matrix_command_finds_no_surprise(auth_url, capsys):
     """`sdiot acl matrix` probes sampled devices and exits 0 when every decision is the expected one."""
     assert main(["acl", "matrix", "--database-url", auth_url, "--json", "--limit", "10"]) == 0
-    results = json.loads(capsys.readouterr().out)
+    results = json.loads(capsys.readouterr().out)["result"]["checks"]
     assert {r["username"] for r in results} == {"MM001", "MM002", "TS001"}
     assert all(r["decision"] == r["expected"] for r in results)

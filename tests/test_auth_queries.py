@@ -37,7 +37,7 @@ def emqx_authenticates(conn, config, username, password, clientid=None):
 
 def _add(capsys, device_id="MM001", farm="farm1", device_type="milk_meter"):
     assert main(["devices", "add", "--farm", farm, "--type", device_type, "--id", device_id, "--json"]) == 0
-    return json.loads(capsys.readouterr().out)["password"]
+    return json.loads(capsys.readouterr().out)["result"]["password"]
 
 
 def test_queries_use_only_bound_placeholders(config):
@@ -75,7 +75,7 @@ def test_rotation_replaces_the_secret(auth_url, config, capsys):
     """After `sdiot devices rotate` only the new secret works."""
     old = _add(capsys)
     assert main(["devices", "rotate", "MM001", "--json"]) == 0
-    new = json.loads(capsys.readouterr().out)["password"]
+    new = json.loads(capsys.readouterr().out)["result"]["password"]
     with connect_auth(auth_url) as conn:
         assert emqx_authenticates(conn, config, "MM001", new) == "ok"
         assert emqx_authenticates(conn, config, "MM001", old) == "bad_username_or_password"

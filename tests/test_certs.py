@@ -31,7 +31,7 @@ def env(empty_pg_url, tmp_path, monkeypatch, capsys):
 
 def _issue(env, capsys, device_id="MM001", *extra):
     assert main(["certs", "issue", device_id, "--out-dir", str(env["out"]), "--json", *extra]) == 0
-    return json.loads(capsys.readouterr().out)
+    return json.loads(capsys.readouterr().out)["result"]
 
 
 def _ca_cert(env):
@@ -89,7 +89,7 @@ def test_csr_for_another_device_is_refused(env, tmp_path, capsys):
     csr = (x509.CertificateSigningRequestBuilder()
            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "MM001")])).sign(key, hashes.SHA256()))
     (tmp_path / "bad.csr").write_bytes(csr.public_bytes(serialization.Encoding.PEM))
-    assert main(["certs", "issue", "TS001", "--csr", str(tmp_path / "bad.csr"), "--out-dir", str(env["out"])]) == 1
+    assert main(["certs", "issue", "TS001", "--csr", str(tmp_path / "bad.csr"), "--out-dir", str(env["out"])]) == 65
     assert "must be the device id" in capsys.readouterr().err
 
 
@@ -98,7 +98,7 @@ def test_revoked_serials_appear_in_the_crl(env, capsys):
     revoked = _issue(env, capsys)["serial"]
     kept = _issue(env, capsys, "TS001")["serial"]
     assert main(["certs", "revoke", "MM001", "--json", "--no-kick"]) == 0
-    assert json.loads(capsys.readouterr().out)["revoked"] == [revoked]
+    assert json.loads(capsys.readouterr().out)["result"]["revoked"] == [revoked]
     assert main(["certs", "crl"]) == 0
     crl = x509.load_pem_x509_crl((env["ca"] / "crl.pem").read_bytes())
     ca = _ca_cert(env)
@@ -132,11 +132,11 @@ def test_expiring_lists_certificates_within_the_window(env, capsys):
     short = _issue(env, capsys, "MM001", "--days", "10")["serial"]
     _issue(env, capsys, "TS001", "--days", "365")
     assert main(["certs", "expiring", "--days", "30", "--json"]) == 0
-    assert [r["serial"] for r in json.loads(capsys.readouterr().out)] == [short]
+    assert [r["serial"] for r in json.loads(capsys.readouterr().out)["result"]["certificates"]] == [short]
     assert main(["certs", "revoke", "MM001", "--no-kick"]) == 0
     capsys.readouterr()
     assert main(["certs", "expiring", "--days", "30", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out) == []
+    assert json.loads(capsys.readouterr().out)["result"]["certificates"] == []
 
 
 def test_missing_ca_is_a_clean_error(env, tmp_path, capsys, monkeypatch):
@@ -165,7 +165,7 @@ def test_revoking_a_certificate_kicks_its_live_session(env, monkeypatch, capsys)
     responses.post(f"{EMQX_API}/authentication/node_cache/reset", status=204)
     _issue(env, capsys)
     assert main(["certs", "revoke", "MM001", "--json"]) == 0
-    result = json.loads(capsys.readouterr().out)
+    result = json.loads(capsys.readouterr().out)["result"]
     assert result["kicked"] == ["MM001"] and result["kick_error"] is None and len(result["revoked"]) == 1
 
 
@@ -180,7 +180,7 @@ def test_service_users_get_no_certificate(env, capsys):
     """A backend user's certificate would carry backend rights on the cert-only listener: refused."""
     assert main(["devices", "add-backend", "--name", "bridge-f1", "--farm", "farm1"]) == 0
     capsys.readouterr()
-    assert main(["certs", "issue", "bridge-f1", "--out-dir", str(env["out"])]) == 1
+    assert main(["certs", "issue", "bridge-f1", "--out-dir", str(env["out"])]) == 65
     assert "devices only" in capsys.readouterr().err
 
 
@@ -192,3 +192,31 @@ def test_an_existing_key_file_is_never_overwritten(env, capsys):
     planted.chmod(0o644)
     assert main(["certs", "issue", "MM001", "--out-dir", str(env["out"])]) == 1
     assert planted.read_text() == "old" and "exists" in capsys.readouterr().err
+
+
+def _crl_number(path):
+    return x509.load_pem_x509_crl(path.read_bytes()).extensions.get_extension_for_class(x509.CRLNumber).value.crl_number
+
+
+def test_crl_twice_replaces_the_file_with_the_next_number(env, capsys):
+    """`certs revoke X && certs crl`, run again: the CRL is replaced (no leftover temp file), numbered 1 then 2."""
+    serial = _issue(env, capsys)["serial"]
+    assert main(["certs", "crl"]) == 0
+    assert main(["certs", "revoke", "MM001", "--no-kick"]) == 0
+    capsys.readouterr()
+    assert main(["certs", "crl", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["command"] == "certs crl" and doc["result"]["crl_number"] == 2 and doc["result"]["revoked"] == 1
+    crl = env["ca"] / "crl.pem"
+    assert _crl_number(crl) == 2 and stat.S_IMODE(os.stat(crl).st_mode) == 0o644
+    assert x509.load_pem_x509_crl(crl.read_bytes()).get_revoked_certificate_by_serial_number(int(serial, 16))
+    assert sorted(p.name for p in env["ca"].iterdir()) == ["ca.cert.pem", "ca.json", "ca.key.pem", "crl.pem"]
+
+
+def test_a_crl_that_could_not_be_written_spends_no_number(env, tmp_path, capsys):
+    """A run that fails to put its file in place leaves the last number as it was: the next CRL is #1."""
+    assert main(["certs", "crl", "--out", str(tmp_path / "no-such-folder" / "crl.pem")]) == 1
+    assert "no CRL was published" in capsys.readouterr().err
+    assert json.loads((env["ca"] / "ca.json").read_text())["crl_number"] == 0
+    assert main(["certs", "crl"]) == 0
+    assert _crl_number(env["ca"] / "crl.pem") == 1

@@ -25,7 +25,7 @@ def test_list_filters_by_reason_and_prints_json(env, capsys):
     post(client, b"{oops")
     post(client, envelope(payload="not json"))
     assert main(["deadletters", "list", "--reason", "payload_not_json", "--json"]) == 0
-    listed = json.loads(capsys.readouterr().out)
+    listed = json.loads(capsys.readouterr().out)["result"]["dead_letters"]
     assert [r["reason"] for r in listed] == ["payload_not_json"] and listed[0]["device_id"] == "MM001"
 
 
@@ -33,7 +33,7 @@ def test_list_since_excludes_older_rows(env, capsys):
     """--since takes an age; nothing is older than the future."""
     post(_client(env), b"{oops")
     assert main(["deadletters", "list", "--since", "2999-01-01T00:00Z", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out) == []
+    assert json.loads(capsys.readouterr().out)["result"]["dead_letters"] == []
 
 
 def test_replay_accepts_what_now_passes_and_keeps_the_rest_with_a_new_reason(env, capsys, monkeypatch):
@@ -51,7 +51,7 @@ def test_replay_accepts_what_now_passes_and_keeps_the_rest_with_a_new_reason(env
         "internal_error", "timestamp_too_old", "timestamp_too_old"]
 
     assert main(["deadletters", "replay", "--json"]) == 0  # default window: 30 days
-    report = json.loads(capsys.readouterr().out)
+    report = json.loads(capsys.readouterr().out)["result"]
     assert report == {"accepted": 2, "duplicate": 0, "still_rejected": {"timestamp_too_old": 1},
                       "skipped_truncated": 0, "stopped": None}
     assert sorted(tuple(r) for r in rows(env, "SELECT state, reason, replay_count FROM dead_letter")) == [
@@ -70,9 +70,9 @@ def test_replaying_twice_is_harmless(env, capsys):
     future = payload_for("waterers", ts_ms=now_ms() + 60_000)
     post(client_strict, envelope("waterers", payload=future))
     assert main(["deadletters", "replay", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["accepted"] == 1
+    assert json.loads(capsys.readouterr().out)["result"]["accepted"] == 1
     assert main(["deadletters", "replay", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["accepted"] == 0
+    assert json.loads(capsys.readouterr().out)["result"]["accepted"] == 0
 
 
 def test_truncated_bodies_are_not_replayed(env, capsys):
@@ -81,7 +81,7 @@ def test_truncated_bodies_are_not_replayed(env, capsys):
     post(client, envelope(payload=json.dumps(dict(payload_for("milk_meters"), session_id="s" * 60,
                                                   animal_id="a" * 30, timestamp=iso(now_ms())))))
     assert main(["deadletters", "replay", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["skipped_truncated"] == 1
+    assert json.loads(capsys.readouterr().out)["result"]["skipped_truncated"] == 1
 
 
 def test_a_row_that_breaks_replay_is_relabelled_and_the_rest_still_replays(env, capsys, monkeypatch):
@@ -98,5 +98,49 @@ def test_a_row_that_breaks_replay_is_relabelled_and_the_rest_still_replays(env, 
 
     monkeypatch.setattr(pipeline, "accept", flaky)
     assert main(["deadletters", "replay", "--json"]) == 0
-    report = json.loads(capsys.readouterr().out)
+    report = json.loads(capsys.readouterr().out)["result"]
     assert report["accepted"] == 2 and report["still_rejected"] == {"internal_error": 1}
+
+
+def _three_dead_letters(env):
+    """Two payload_not_json and one invalid_json dead letter; their ids, oldest first."""
+    client = _client(env)
+    post(client, envelope(payload="not json"))
+    post(client, envelope(payload="still not json"))
+    post(client, b"{oops")
+    return [r[0] for r in rows(env, "SELECT id FROM dead_letter ORDER BY id")]
+
+
+def _states(env):
+    return [r[0] for r in rows(env, "SELECT state FROM dead_letter ORDER BY id")]
+
+
+def test_discard_by_id_moves_only_those_out_of_list_and_replay(env, capsys):
+    """discard --id: new -> discarded; list and replay no longer see them."""
+    ids = _three_dead_letters(env)
+    assert main(["deadletters", "discard", "--id", str(ids[0]), "--id", str(ids[2]), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["result"] == {"discarded": 2}
+    assert _states(env) == ["discarded", "new", "discarded"]
+    assert main(["deadletters", "list", "--json"]) == 0
+    assert [r["id"] for r in json.loads(capsys.readouterr().out)["result"]["dead_letters"]] == [ids[1]]
+
+
+def test_discard_by_reason_and_since_selects_through_the_store(env, capsys):
+    """--reason (and --since) discard every new dead letter that matches, and only those."""
+    _three_dead_letters(env)
+    assert main(["deadletters", "discard", "--reason", "payload_not_json", "--since", "1h"]) == 0
+    assert "discarded 2 dead letter(s)" in capsys.readouterr().out
+    assert _states(env) == ["discarded", "discarded", "new"]
+    assert main(["deadletters", "discard", "--reason", "payload_not_json", "--since", "2999-01-01T00:00Z"]) == 0
+    assert "discarded 0" in capsys.readouterr().out
+
+
+def test_discard_refuses_without_a_selector_and_reports_ids_it_could_not_move(env, capsys):
+    """No selector: exit 2, nothing changes; an id that is not a new dead letter: exit 1, named."""
+    ids = _three_dead_letters(env)
+    assert main(["deadletters", "discard"]) == 2
+    assert "--reason" in capsys.readouterr().err and _states(env) == ["new"] * 3
+    assert main(["deadletters", "discard", "--id", str(ids[0])]) == 0
+    assert main(["deadletters", "discard", "--id", str(ids[0]), "--id", str(ids[1])]) == 1
+    assert "1 of the given ids are not new dead letters" in capsys.readouterr().err
+    assert _states(env) == ["discarded", "discarded", "new"]

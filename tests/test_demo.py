@@ -233,3 +233,22 @@ def test_simulated_farm_can_be_provisioned_and_authenticated(tmp_path, empty_pg_
     passwords = _read_credentials(secrets)
     assert set(passwords) == {line.split(",")[2] for line in roster[1:]}
     assert all(len(p) >= 32 for p in passwords.values())
+
+
+def test_demo_refuses_a_port_something_already_listens_on(tmp_path, monkeypatch, capsys):
+    """--port P with P taken: one clear line, exit 1, and nothing is sent to whatever listens there."""
+    import socket
+
+    from webhooks.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SDIOT_ODOO_URL", raising=False)
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        held.setblocking(False)
+        port = held.getsockname()[1]
+        assert main(["demo", "--port", str(port), "--no-serve", "--cows", "2", "--hours", "1"]) == 1
+        assert f"port {port} on 127.0.0.1 is already in use" in capsys.readouterr().err
+        with pytest.raises(BlockingIOError):  # no connection was made to it
+            held.accept()

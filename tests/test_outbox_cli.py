@@ -55,11 +55,11 @@ def test_list_failed_shows_odoos_message(outbox, capsys):
     assert "temperature out of range" in out[0] and "msg_id=" in out[0]
 
 
-def test_list_json_is_one_object_per_line_newest_first(outbox, capsys):
-    """--json prints parseable lines; --limit bounds them."""
+def test_list_json_gives_the_rows_newest_first(outbox, capsys):
+    """--json prints one document whose result holds the rows, newest first; --limit bounds them."""
     url, ids = outbox
     assert main(["outbox", "list", "--json", "--limit", "2", "--database-url", url]) == 0
-    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    rows = json.loads(capsys.readouterr().out)["result"]["rows"]
     assert [r["id"] for r in rows] == [ids[2], ids[1]]
     assert [r["state"] for r in rows] == ["pending", "failed"]
 
@@ -93,7 +93,7 @@ def test_stats_counts_by_state(outbox, capsys):
     """stats --json: one of each state, and an age for the oldest pending row."""
     url, _ = outbox
     assert main(["outbox", "stats", "--json", "--database-url", url]) == 0
-    stats = json.loads(capsys.readouterr().out)
+    stats = json.loads(capsys.readouterr().out)["result"]
     assert (stats["pending"], stats["failed"], stats["delivered"]) == (1, 1, 1)
     assert stats["oldest_pending_age_seconds"] >= 0
 
@@ -106,8 +106,9 @@ def test_forward_once_delivers_then_retry_all_failed_delivers_the_rest(outbox, o
     assert main(["outbox", "retry", "--all-failed", "--database-url", url]) == 0
     assert main(["forward", "--once", "--database-url", url]) == 0
     assert odoo_env.count() == 2
+    capsys.readouterr()
     assert main(["outbox", "stats", "--json", "--database-url", url]) == 0
-    stats = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    stats = json.loads(capsys.readouterr().out)["result"]
     assert (stats["pending"], stats["failed"], stats["delivered"]) == (0, 0, 3)
 
 
@@ -122,11 +123,11 @@ def test_forward_once_exits_75_when_odoo_stays_down(outbox, monkeypatch, capsys)
 
 
 def test_forward_without_odoo_settings_is_an_operator_error(outbox, monkeypatch, capsys):
-    """No SDIOT_ODOO_URL: a one-line error, exit 1, no traceback."""
+    """No SDIOT_ODOO_URL: a one-line error, exit 78 (EX_CONFIG), no traceback."""
     url, _ = outbox
     for var in ("SDIOT_ODOO_URL", "SDIOT_ODOO_API_KEY"):
         monkeypatch.delenv(var, raising=False)
-    assert main(["forward", "--once", "--database-url", url]) == 1
+    assert main(["forward", "--once", "--database-url", url]) == 78
     assert "SDIOT_ODOO_URL" in capsys.readouterr().err
 
 

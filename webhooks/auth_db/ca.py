@@ -2,12 +2,13 @@
 
 Layout of SDIOT_CA_DIR (default ./var/ca), a 0700 folder: ``ca.key.pem`` (0600, never copied into
 a database), ``ca.cert.pem`` (give it to EMQX as the mTLS listener's cacertfile), ``ca.json``
-(the CRL URL put into certificates, and the last CRL number). Keys are ECDSA P-256: small
-certificates for constrained devices, fast handshakes in a reconnect storm.
+(the CRL URL put into certificates, and the number of the last CRL published). Keys are ECDSA
+P-256: small certificates for constrained devices, fast handshakes in a reconnect storm.
 """
 import datetime as dt
 import json
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,23 +83,51 @@ def load_ca(directory=None):
     return CA(directory, cert, key, meta.get("crl_url"))
 
 
-def next_crl_number(ca):
-    """CRL numbers must only grow (RFC 5280 5.2.3); kept beside the key."""
-    path = ca.directory / META_FILE
-    meta = json.loads(path.read_text())
-    meta["crl_number"] = int(meta.get("crl_number", 0)) + 1
-    _write(path, json.dumps(meta).encode(), 0o600)
-    return meta["crl_number"]
+def publish_crl(ca, revoked, path, encoding=serialization.Encoding.PEM, days=7):
+    """Sign the next CRL and put it at ``path``, replacing the last one atomically (EMQX, or the web
+    server it fetches from, sees the old file or the new one, never half of one).
+
+    CRL numbers must only grow (RFC 5280 5.2.3); the last one is kept beside the key and counts
+    publications: it moves on only once the file is in place, so a run that fails spends none."""
+    meta_path = ca.directory / META_FILE
+    meta = json.loads(meta_path.read_text())
+    number = int(meta.get("crl_number", 0)) + 1
+    crl = build_crl(ca, revoked, number, days)
+    replace_file(Path(path), crl.public_bytes(encoding), 0o644)
+    replace_file(meta_path, json.dumps({**meta, "crl_number": number}).encode(), 0o600)
+    return crl
 
 
-def build_crl(ca, revoked, days=7):
-    """A CRL EMQX accepts: CRL number, AKI and an Issuing Distribution Point (EMQX's CRL docs say
-    enforcement needs it), with the revoked ``(serial int, revoked_at, ReasonFlags|None)``."""
+def replace_file(path, data, mode):
+    """``path`` now holds ``data`` (with ``mode``), or is untouched: a temporary file in the same
+    folder, flushed to disk, renamed over it (a rename replaces a planted link, never follows it)."""
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            os.fchmod(fh.fileno(), mode)
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
+    folder = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)  # the rename itself survives a power cut
+    finally:
+        os.close(folder)
+
+
+def build_crl(ca, revoked, number, days=7):
+    """CRL ``number``, as EMQX accepts it: CRL number, AKI and an Issuing Distribution Point (EMQX's
+    CRL docs say enforcement needs it), with the revoked ``(serial int, revoked_at, ReasonFlags|None)``."""
     now = dt.datetime.now(dt.timezone.utc)
     idp_name = [x509.UniformResourceIdentifier(ca.crl_url)] if ca.crl_url else None
     builder = (x509.CertificateRevocationListBuilder().issuer_name(ca.cert.subject)
                .last_update(now).next_update(now + dt.timedelta(days=days))
-               .add_extension(x509.CRLNumber(next_crl_number(ca)), critical=False)
+               .add_extension(x509.CRLNumber(number), critical=False)
                .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()), critical=False)
                .add_extension(x509.IssuingDistributionPoint(
                    full_name=idp_name, relative_name=None, only_contains_user_certs=True,

@@ -1,4 +1,4 @@
-"""Device certificates: issue (CN = device id), record, revoke, list what expires, make the CRL.
+"""Device certificates: issue (CN = device id), record, revoke, list what expires and what the CRL revokes.
 
 The auth DB records every certificate's public facts (serial, device, validity, revocation);
 private keys are returned to the caller once (or never exist here, with a CSR).
@@ -122,12 +122,11 @@ def expiring(conn, days=30):
     return [_as_dict(r) for r in rows]
 
 
-def crl(conn, ca, days=7):
-    """The CRL of ``ca``: its revoked certificates that have not yet expired."""
-    from webhooks.auth_db.ca import build_crl
-
+def revoked(conn, ca):
+    """What the CRL of ``ca`` lists: its revoked certificates that have not yet expired, as
+    ``(serial int, revoked_at, ReasonFlags|None)`` (``ca.publish_crl`` takes them)."""
     rows = conn.execute(
         "SELECT serial, revoked_at, revocation_reason FROM device_certificate"
         " WHERE issuer_key_id = %s AND revoked_at IS NOT NULL AND not_after > now() ORDER BY serial",
         (ca.key_id,)).fetchall()
-    return build_crl(ca, [(int(s, 16), at, REASONS.get(r)) for s, at, r in rows], days=days)
+    return [(int(s, 16), at, REASONS.get(r)) for s, at, r in rows]

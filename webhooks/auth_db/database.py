@@ -26,7 +26,7 @@ def connect_auth(url):
     try:
         return psycopg.connect(url, autocommit=True, connect_timeout=5)
     except psycopg.OperationalError as exc:
-        raise AuthDatabaseUnavailable(f"cannot reach the auth DB at {redact(url)}: {str(exc).strip()[:200]}") from None
+        raise AuthDatabaseUnavailable(f"cannot reach the auth DB at {redact(url)}: {(str(exc).strip().splitlines() or [''])[0][:200]}") from None
 
 
 def auth_error(exc):
@@ -41,4 +41,6 @@ def auth_error(exc):
                         status=422)
     if isinstance(exc, psycopg.OperationalError):
         return Unavailable("auth_db_unavailable", "the auth database is unavailable; retry")
+    if isinstance(exc, psycopg.errors.UndefinedTable):  # a database nobody migrated: `sdiot migrate auth`
+        return Unavailable("auth_db_not_migrated", "the auth database has no tables yet")
     return None

@@ -6,8 +6,9 @@ applies EMQX's matching (webhooks/auth_db/acl.py). Exit status: 0 allow, 1 deny.
 """
 from emqx_rules import topic_filter
 from webhooks.auth_db import acl, emqx_config
-from webhooks.cli.auth_session import add_db_argument, auth_session, print_json
-from webhooks.cli import CommandError
+from webhooks.cli.auth_session import add_db_argument, auth_session
+from webhooks.cli import EX_CONFIG, CommandError
+from webhooks.cli.output import as_json
 from webhooks.device_types import BY_NAME
 
 
@@ -20,7 +21,7 @@ def register(subparsers):
     mode = c.add_mutually_exclusive_group(required=True)
     mode.add_argument("--publish", metavar="TOPIC")
     mode.add_argument("--subscribe", metavar="TOPIC")
-    c.add_argument("--qos", type=int, choices=[0, 1, 2], default=0)
+    c.add_argument("--qos", type=int, choices=[0, 1, 2], default=0, help="QoS of the publish or subscribe")
     c.add_argument("--retain", action="store_true", help="publish with the retain flag")
     c.set_defaults(func=_check)
     m = sub.add_parser("matrix", help="allowed/denied topics for a sample of devices")
@@ -30,7 +31,6 @@ def register(subparsers):
     for a in (c, m):
         add_db_argument(a)
         a.add_argument("--emqx-config", help="EMQX auth config (default: ops/emqx/auth.hocon)")
-        a.add_argument("--json", action="store_true")
 
 
 def check(conn, config, username, action, topic, clientid=None, qos=0, retain=False):
@@ -51,7 +51,7 @@ def _load(args):
     try:
         return emqx_config.load(args.emqx_config)
     except emqx_config.ConfigError as exc:
-        raise CommandError(str(exc)) from None
+        raise CommandError(str(exc), EX_CONFIG) from None
 
 
 def _check(args):
@@ -60,9 +60,7 @@ def _check(args):
     with auth_session(args) as conn:
         d = check(conn, config, args.username, action, topic, args.clientid, args.qos, args.retain)
     rule = None if d.rule is None else {k: v for k, v in d.rule.items()}
-    if args.json:
-        print_json({"decision": d.decision, "rule": rule, "reason": d.reason, "row": d.index})
-    else:
+    if not as_json(args, {"decision": d.decision, "rule": rule, "reason": d.reason, "row": d.index}):
         why = {"superuser": "superuser (authz skipped)", "no_match": f"no row matched (no_match = {config.no_match})",
                "invalid_topic": "a malformed $delayed or $share topic (EMQX denies it)"}
         detail = why.get(d.reason) or (f"row {d.index}: {rule['permission']} {rule['action']} {rule['topic']}"
@@ -100,9 +98,7 @@ def _matrix(args):
                 results.append({"username": device["device_id"], "action": action, "topic": topic,
                                 "decision": d.decision, "expected": expected, "row": d.index})
     surprises = [r for r in results if r["decision"] != r["expected"]]
-    if args.json:
-        print_json(results)
-    else:
+    if not as_json(args, {"checks": results, "unexpected": len(surprises)}):
         for r in results:
             flag = "" if r["decision"] == r["expected"] else "   <-- expected " + r["expected"]
             print(f"{r['username']:10} {r['decision']:5} {r['action']:9} {r['topic']}{flag}")

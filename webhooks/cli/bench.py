@@ -8,10 +8,10 @@ def register(subparsers):
     p = subparsers.add_parser("bench", help="benchmarks that print figures against a same-run baseline")
     sub = p.add_subparsers(dest="bench", required=True)
     s = sub.add_parser("ingest", help="the tier on PostgreSQL vs a bare Flask ceiling (last line: the ratio)")
-    s.add_argument("--seconds", type=int, default=10)
-    s.add_argument("--concurrency", type=int, default=32)
+    s.add_argument("--seconds", type=int, default=10, help="load time per server, split into rounds")
+    s.add_argument("--concurrency", type=int, default=32, help="connections at once")
     s.add_argument("--workers", type=int, help="gunicorn workers (default: cores)")
-    s.add_argument("--threads", type=int, default=8)
+    s.add_argument("--threads", type=int, default=8, help="threads per gthread worker")
     s.add_argument("--admin-url", help="a PostgreSQL database to create the scratch database from "
                                        f"(default: SDIOT_BENCH_PG_URL, else {DEFAULT_ADMIN_URL})")
     s.set_defaults(func=run)

@@ -8,9 +8,10 @@ import os
 import sys
 
 from webhooks.auth_db import certs, device_config, lifecycle, provisioning
-from webhooks.cli.auth_session import add_db_argument, auth_session, print_json
+from webhooks.cli.auth_session import add_db_argument, auth_session
 from webhooks.auth_db import emqx_admin
-from webhooks.cli import CommandError
+from webhooks.cli import EX_CONFIG, EX_DATAERR, EX_USAGE, CommandError
+from webhooks.cli.output import as_json
 from webhooks.cli.progress import Progress
 from webhooks.device_types import BY_NAME
 
@@ -22,7 +23,6 @@ def register(subparsers):
     def action(name, func, help_text):
         a = sub.add_parser(name, help=help_text)
         add_db_argument(a)
-        a.add_argument("--json", action="store_true", help="machine-readable output")
         a.set_defaults(func=func)
         return a
 
@@ -34,13 +34,13 @@ def register(subparsers):
     a.add_argument("--name", required=True, help="lowercase, e.g. odoo-bridge")
     a.add_argument("--farm", help="limit it to one farm (default: every farm)")
     a = action("import", _import, "add every device of a CSV (farm_id,device_type,device_id) or none")
-    a.add_argument("file")
+    a.add_argument("file", help="UTF-8 CSV, with or without a byte-order mark (Excel's \"CSV UTF-8\")")
     a.add_argument("--out", help="write the secrets CSV here (0600) instead of standard output")
     a = action("list", _list, "list devices")
     a.add_argument("--farm")
     a.add_argument("--type", choices=sorted(BY_NAME))
     a.add_argument("--state", choices=["active", "inactive"])
-    a.add_argument("--limit", type=int, default=1000)
+    a.add_argument("--limit", type=int, default=1000, help="devices to list at most")
     action("show", _show, "one device with its certificates and config").add_argument("id")
     action("rotate", _rotate, "give a device a new secret (printed once)").add_argument("id")
     for name, help_text in (("revoke", "deactivate a device, revoke its certificates, kick it"),
@@ -60,40 +60,47 @@ def _emqx(args):
     return None if getattr(args, "no_kick", False) else emqx_admin.from_settings_or_none(args.settings)
 
 
-def _credentials(c, as_json):
-    if as_json:
-        print_json({"device_id": c.device_id, "farm_id": c.farm_id, "device_type": c.device_type, "password": c.password})
-    else:
+def _secret(c):
+    return {"device_id": c.device_id, "farm_id": c.farm_id, "device_type": c.device_type, "password": c.password}
+
+
+def _credentials(args, c):
+    if not as_json(args, _secret(c)):
         print(f"{c.device_id} ({c.device_type or 'backend'}, farm {c.farm_id or 'all'})\npassword (shown once, store it now): {c.password}")
     return 0
 
 
 def _add(args):
     with auth_session(args) as conn:
-        return _credentials(provisioning.add_device(conn, args.farm, args.type, args.id), args.json)
+        return _credentials(args, provisioning.add_device(conn, args.farm, args.type, args.id))
 
 
 def _add_backend(args):
     with auth_session(args) as conn:
-        return _credentials(provisioning.add_service_user(conn, args.name, farm_id=args.farm), args.json)
+        return _credentials(args, provisioning.add_service_user(conn, args.name, farm_id=args.farm))
 
 
 def _open_secrets_file(path):
     try:
         return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w")
     except OSError as exc:
-        raise CommandError(f"--out {path}: {exc.strerror} (it must not exist yet; nothing was imported)") from None
+        raise CommandError(f"--out {path}: {exc.strerror or exc} (it must not exist yet; nothing was imported)") from None
 
 
 def _import(args):
     try:
-        with open(args.file, newline="", encoding="utf-8") as fh:
+        # utf-8-sig: Excel's "CSV UTF-8" starts with a byte-order mark, which would end up in the
+        # first header name ("\ufefffarm_id") and make the header look wrong.
+        with open(args.file, newline="", encoding="utf-8-sig") as fh:
             lines = fh.read().splitlines()
     except OSError as exc:
-        raise CommandError(f"{args.file}: {exc.strerror}") from None
+        raise CommandError(f"{args.file}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise CommandError(f"{args.file}: not UTF-8 ({exc.reason} at byte {exc.start}); save it as \"CSV UTF-8\"",
+                           EX_DATAERR) from None
     out = _open_secrets_file(args.out) if args.out else None  # before importing: secrets are shown once
     try:
-        with auth_session(args) as conn, Progress("importing", quiet=args.json) as progress:
+        with auth_session(args) as conn, Progress("importing", quiet=getattr(args, "json", False)) as progress:
             created = provisioning.import_devices(conn, provisioning.read_csv(lines), progress=progress)
     except BaseException:
         if out is not None:
@@ -105,11 +112,9 @@ def _import(args):
     if out is not None:
         with out:
             out.write("\n".join(rows) + "\n")
-        print(f"imported {len(created)} devices; secrets in {args.out} (shown once)", file=sys.stderr)
-    elif args.json:
-        print_json([{"device_id": c.device_id, "farm_id": c.farm_id, "device_type": c.device_type,
-                     "password": c.password} for c in created])
-    else:
+        if not as_json(args, {"imported": len(created), "secrets_file": args.out}):
+            print(f"imported {len(created)} devices; secrets in {args.out} (shown once)", file=sys.stderr)
+    elif not as_json(args, {"imported": len(created), "devices": [_secret(c) for c in created]}):
         print("\n".join(rows))
     return 0
 
@@ -118,8 +123,7 @@ def _list(args):
     active = None if args.state is None else args.state == "active"
     with auth_session(args) as conn:
         devices = provisioning.list_devices(conn, args.farm, args.type, active, limit=args.limit)
-    if args.json:
-        print_json(devices)
+    if as_json(args, {"devices": devices}):
         return 0
     for d in devices:
         print(f"{d['device_id']:10} {d['device_type']:14} {d['farm_id']:20} {d['state']}")
@@ -132,26 +136,23 @@ def _show(args):
         device = provisioning.get_device(conn, args.id)
         device["certificates"] = certs.list_for_device(conn, args.id)
         device["config"] = device_config.get_config(conn, args.id)
-    if args.json:
-        print_json(device)
-    else:
+    if not as_json(args, device):
         for key, value in device.items():
-            print(f"{key:18} {json.dumps(value, default=str) if isinstance(value, (list, dict)) else value}")
+            shown = json.dumps(value, default=str) if isinstance(value, (list, dict)) else value
+            print(f"{key:18} {'-' if shown is None else shown}")
     return 0
 
 
 def _rotate(args):
     with auth_session(args) as conn:
-        return _credentials(provisioning.rotate(conn, args.id), args.json)
+        return _credentials(args, provisioning.rotate(conn, args.id))
 
 
 def _retire(args):
     func = lifecycle.revoke if args.devices_command == "revoke" else lifecycle.decommission
     with auth_session(args) as conn:
         result = func(conn, args.id, _emqx(args))
-    if args.json:
-        print_json(result)
-    else:
+    if not as_json(args, result):
         print(f"{args.id}: {result['device']['state']}; certificates revoked: {', '.join(result['revoked_certificates']) or 'none'}")
         if result["kicked"] is not None:
             print(f"kicked: {', '.join(result['kicked']) or 'no live session'}")
@@ -166,7 +167,7 @@ def _parse_set(items):
     for item in items:
         key, sep, raw = item.partition("=")
         if not sep or not key:
-            raise CommandError(f"--set {item!r}: expected KEY=VALUE")
+            raise CommandError(f"--set {item!r}: expected KEY=VALUE", EX_USAGE)
         try:
             out[key] = json.loads(raw)
         except ValueError:
@@ -183,13 +184,13 @@ def _config(args):
                 emqx = emqx_admin.from_settings_or_none(args.settings)
                 if emqx is None:
                     raise CommandError(f"stored config version {record['version']} but did not publish: set "
-                                       "SDIOT_EMQX_API_URL/_KEY/_SECRET (or pass --no-publish)")
+                                       "SDIOT_EMQX_API_URL/_KEY/_SECRET (or pass --no-publish)", EX_CONFIG)
                 record = device_config.publish(conn, emqx, args.id)
         else:
             record = device_config.get_config(conn, args.id)
-    if args.json:
-        print_json(record)
-    else:
-        print(f"{record['device_id']} config v{record['version']} (published v{record['published_version']}) -> {record['topic']}")
+    if not as_json(args, record):
+        published = record["published_version"]
+        print(f"{record['device_id']} config v{record['version']} "
+              f"({'never published' if published is None else f'published v{published}'}) -> {record['topic']}")
         print(json.dumps(record["config"], indent=2, sort_keys=True))
     return 0

@@ -5,10 +5,10 @@
     sdiot outbox retry --all-failed
     sdiot outbox stats                        counts by state, age of the oldest pending row
 """
-import json
 from contextlib import closing
 
-from webhooks.cli import CommandError, open_ingest_store
+from webhooks.cli import EX_USAGE, CommandError, open_ingest_store
+from webhooks.cli.output import as_json
 
 
 def register(subparsers):
@@ -17,15 +17,13 @@ def register(subparsers):
     ls = sub.add_parser("list", help="list outbox rows, newest first")
     ls.add_argument("--state", choices=("pending", "delivered", "failed"))
     ls.add_argument("--presence", action="store_true", help="list device presence rows instead")
-    ls.add_argument("--json", action="store_true", help="one JSON object per line")
-    ls.add_argument("--limit", type=int, default=50)
+    ls.add_argument("--limit", type=int, default=50, help="rows to show")
     ls.set_defaults(func=run_list)
     retry = sub.add_parser("retry", help="put failed rows back in the queue")
-    retry.add_argument("--id", type=int, action="append", dest="ids", help="message id (repeatable)")
+    retry.add_argument("--id", type=int, action="append", dest="ids", metavar="ID", help="message id (repeatable)")
     retry.add_argument("--all-failed", action="store_true", help="every failed row (presence too)")
     retry.set_defaults(func=run_retry)
     stats = sub.add_parser("stats", help="counts by state and the oldest pending age")
-    stats.add_argument("--json", action="store_true")
     stats.set_defaults(func=run_stats)
     for action in (ls, retry, stats):
         action.add_argument("--database-url", help="default: SDIOT_DATABASE_URL")
@@ -33,13 +31,11 @@ def register(subparsers):
 
 def run_list(args):
     if args.limit < 1:
-        raise CommandError("--limit must be at least 1")
+        raise CommandError("--limit must be at least 1", EX_USAGE)
     with closing(open_ingest_store(args)) as store:
         rows = store.outbox.rows("device_presence" if args.presence else "message", args.state, args.limit)
     rows = [{k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in row.items()} for row in rows]
-    if args.json:
-        for row in rows:
-            print(json.dumps(row))
+    if as_json(args, {"rows": rows}):
         return 0
     for row in rows:
         if args.presence:
@@ -54,10 +50,11 @@ def run_list(args):
 
 def run_retry(args):
     if not args.ids and not args.all_failed:
-        raise CommandError("say which rows: --id ID (repeatable) or --all-failed", exit_code=2)
+        raise CommandError("say which rows: --id ID (repeatable) or --all-failed", EX_USAGE)
     with closing(open_ingest_store(args)) as store:
         moved = store.outbox.retry(ids=args.ids, all_failed=args.all_failed)
-    print(f"requeued {moved} failed row(s)")
+    if not as_json(args, {"requeued": moved}):
+        print(f"requeued {moved} failed row(s)")
     if args.ids and moved < len(set(args.ids)):
         raise CommandError(f"{len(set(args.ids)) - moved} of the given ids are not failed messages")
     return 0
@@ -66,8 +63,7 @@ def run_retry(args):
 def run_stats(args):
     with closing(open_ingest_store(args)) as store:
         stats = store.outbox.stats()
-    if args.json:
-        print(json.dumps(stats))
+    if as_json(args, stats):
         return 0
     age = stats["oldest_pending_age_seconds"]
     print(f"pending {stats['pending']}  failed {stats['failed']}  delivered {stats['delivered']}  "

@@ -8,7 +8,8 @@ come from SDIOT_WEBHOOK_URL and the first of SDIOT_WEBHOOK_TOKENS.
 import os
 from pathlib import Path
 
-from webhooks.cli import CommandError
+from webhooks.cli import EX_CONFIG, EX_DATAERR, EX_UNAVAILABLE, CommandError
+from webhooks.cli.output import as_json
 
 
 def register(subparsers):
@@ -42,7 +43,7 @@ def run(args):
     try:
         ruleset = loader.load(args.rules_dir or loader.RULES_DIR, args.connectors_dir or loader.CONNECTORS_DIR)
     except loader.RuleFileError as exc:
-        raise CommandError(str(exc)) from None
+        raise CommandError(str(exc), EX_DATAERR) from None
     cases_dir = args.cases_dir or loader.CASES_DIR
     case_files = lambda rule_id: loader.case_files(rule_id, cases_dir)  # noqa: E731
     return _COMMANDS[args.rules_command](args, ruleset, case_files)
@@ -52,17 +53,20 @@ def _lint(args, ruleset, case_files):
     from emqx_rules.lint import lint
 
     findings = lint(ruleset, case_files=case_files)
-    for f in findings:
-        print(f)
     errors = sum(f.level == "error" for f in findings)
-    print(f"{len(ruleset.rules)} rules, {errors} errors, {len(findings) - errors} warnings")
+    if not as_json(args, {"rules": len(ruleset.rules), "errors": errors, "warnings": len(findings) - errors,
+                          "findings": [{"level": f.level, "rule_id": f.rule_id, "message": f.message,
+                                        "file": None if f.file is None else str(f.file)} for f in findings]}):
+        for f in findings:
+            print(f)
+        print(f"{len(ruleset.rules)} rules, {errors} errors, {len(findings) - errors} warnings")
     return 1 if errors else 0
 
 
 def _test(args, ruleset, case_files):
     from emqx_rules import case_runner
 
-    failed = total = 0
+    failures, total = [], 0
     for rule in ruleset.rules.values():
         for path in case_files(rule.id):
             total += 1
@@ -71,18 +75,30 @@ def _test(args, ruleset, case_files):
             except case_runner.CaseFileError as exc:
                 result = case_runner.CaseResult(rule.id, path.stem, False, str(exc))
             if not result.ok:
-                failed += 1
-                print(f"FAIL {rule.id}/{result.name}: {result.detail}")
-    print(f"{total - failed} passed, {failed} failed")
+                failures.append(result)
+    report = {"passed": total - len(failures), "failed": len(failures), "live": None,
+              "failures": [{"rule_id": r.rule_id, "case": r.name, "detail": r.detail} for r in failures]}
+    quiet = as_json(args, report)
+    if not quiet:
+        for r in failures:
+            print(f"FAIL {r.rule_id}/{r.name}: {r.detail}")
+        print(f"{total - len(failures)} passed, {len(failures)} failed")
+    found = []
     if args.live:
         from emqx_rules.live_test import compare
+        from webhooks.emqx_api import EmqxApiError
 
-        found = compare(_api(args), ruleset, case_files)
-        for d in found:
-            print(f"DISAGREE {d.rule_id}/{d.case}:\n  offline {d.offline!r}\n  broker  {d.live!r}")
-        print(f"live: {len(found)} disagreement(s) with the broker")
-        failed += len(found)
-    return 1 if failed else 0
+        try:
+            found = compare(_api(args), ruleset, case_files)
+        except EmqxApiError as exc:
+            raise _emqx_failed(exc) from None
+        report["live"] = [{"rule_id": d.rule_id, "case": d.case, "offline": d.offline, "broker": d.live}
+                          for d in found]
+        if not quiet:
+            for d in found:
+                print(f"DISAGREE {d.rule_id}/{d.case}:\n  offline {d.offline!r}\n  broker  {d.live!r}")
+            print(f"live: {len(found)} disagreement(s) with the broker")
+    return 1 if failures or found else 0
 
 
 def _api(args):
@@ -91,8 +107,15 @@ def _api(args):
 
     try:
         return RulesApi.from_settings(args.settings)
-    except EmqxApiError as exc:
-        raise CommandError(str(exc)) from None
+    except EmqxApiError as exc:  # SDIOT_EMQX_API_* not set
+        raise CommandError(str(exc), EX_CONFIG) from None
+
+
+def _emqx_failed(exc):
+    """EMQX not reached, or answering 5xx, is unavailable; any other answer is a refusal."""
+    unavailable = exc.status is None or exc.status >= 500
+    return CommandError(str(exc), EX_UNAVAILABLE if unavailable else 1,
+                        "check SDIOT_EMQX_API_URL and that the broker is up" if exc.status is None else None)
 
 
 def _changes(args, ruleset):
@@ -102,12 +125,16 @@ def _changes(args, ruleset):
     try:
         want = desired.render(ruleset, os.environ)
     except desired.MissingSetting as exc:
-        raise CommandError(str(exc)) from None
+        raise CommandError(str(exc), EX_CONFIG) from None
     try:
         have = _api(args).snapshot()
     except EmqxApiError as exc:
-        raise CommandError(str(exc)) from None
+        raise _emqx_failed(exc) from None
     return plan.plan(want, have)
+
+
+def _change(c):
+    return {"op": c.op, "kind": c.kind, "name": c.name, "diffs": list(c.diffs)}
 
 
 def _print_changes(changes, prune):
@@ -120,15 +147,17 @@ def _print_changes(changes, prune):
             print(f"      {d}")
 
 
-def _summary(changes, prune):
+def _counts(changes, prune):
     ops = [c.op for c in changes if c.op != "delete" or prune]
-    return ", ".join(f"{ops.count(op)} to {op}" for op in ("create", "update", "delete"))
+    return {op: ops.count(op) for op in ("create", "update", "delete")}
 
 
 def _plan(args, ruleset, case_files):
     changes = _changes(args, ruleset)
-    _print_changes(changes, args.prune)
-    print(f"plan: {_summary(changes, args.prune)}")
+    counts = _counts(changes, args.prune)
+    if not as_json(args, {"changes": [_change(c) for c in changes], "counts": counts}):
+        _print_changes(changes, args.prune)
+        print("plan: " + ", ".join(f"{n} to {op}" for op, n in counts.items()))
     return 0
 
 
@@ -138,16 +167,23 @@ def _apply(args, ruleset, case_files):
 
     errors = [f for f in lint(ruleset) if f.level == "error"]
     if errors:
-        raise CommandError("not applying, lint errors:\n" + "\n".join(map(str, errors)))
+        raise CommandError("not applying, lint errors: " + "; ".join(map(str, errors)), EX_DATAERR,
+                           "`sdiot rules lint` lists them")
     changes = _changes(args, ruleset)
-    _print_changes(changes, args.prune)
+    report = {"changes": [_change(c) for c in changes], "outcomes": []}
+    quiet = as_json(args, report)
+    if not quiet:
+        _print_changes(changes, args.prune)
     outcomes = apply_changes(_api(args), changes, prune=args.prune)
-    for o in outcomes:
-        print(f"{'done' if o.done else 'FAILED'} {o.change.op} {o.change.kind} {o.change.name}"
-              + (f": {o.error}" if o.error else ""))
+    report["outcomes"] = [{**_change(o.change), "done": o.done, "error": o.error} for o in outcomes]
+    if not quiet:
+        for o in outcomes:
+            print(f"{'done' if o.done else 'FAILED'} {o.change.op} {o.change.kind} {o.change.name}"
+                  + (f": {o.error}" if o.error else ""))
     if any(not o.done for o in outcomes):
         raise CommandError("apply stopped at the first error; fix it and run apply again")
-    print(f"applied: {len(outcomes)} change(s)" if outcomes else "nothing to apply: broker matches the files")
+    if not quiet:
+        print(f"applied: {len(outcomes)} change(s)" if outcomes else "nothing to apply: broker matches the files")
     return 0
 
 
@@ -156,8 +192,9 @@ def _status(args, ruleset, case_files):
 
     changes = _changes(args, ruleset)
     drifted = drift(changes)
-    _print_changes(drifted, prune=True)
-    print(f"drift: {len(drifted)} object(s) differ from the files" if drifted else "in sync with the files")
+    if not as_json(args, {"in_sync": not drifted, "drift": [_change(c) for c in drifted]}):
+        _print_changes(drifted, prune=True)
+        print(f"drift: {len(drifted)} object(s) differ from the files" if drifted else "in sync with the files")
     return 1 if drifted and args.exit_code else 0
 
 
@@ -168,10 +205,13 @@ def _export(args, ruleset, case_files):
     try:
         written = export(_api(args).snapshot(), args.out, only_managed=args.managed_only)
     except EmqxApiError as exc:
-        raise CommandError(str(exc)) from None
-    for path in written:
-        print(path)
-    print(f"exported {len(written)} rule(s) to {args.out}")
+        raise _emqx_failed(exc) from None
+    except OSError as exc:
+        raise CommandError(f"--out {args.out}: {exc.strerror or exc}") from None
+    if not as_json(args, {"out": str(args.out), "written": [str(p) for p in written]}):
+        for path in written:
+            print(path)
+        print(f"exported {len(written)} rule(s) to {args.out}")
     return 0
 
 
@@ -180,15 +220,18 @@ def _replay(args, ruleset, case_files):
 
     token = args.token or next(iter(args.settings.webhook_tokens), None)
     if not token:
-        raise CommandError("no token: pass --token or set SDIOT_WEBHOOK_TOKENS")
+        raise CommandError("no token: pass --token or set SDIOT_WEBHOOK_TOKENS", EX_CONFIG)
     try:
         counts = replay.replay(replay.read_jsonl(args.file), args.to, token,
                                rules=replay.compiled_rules(ruleset))
-    except (OSError, ValueError) as exc:
-        raise CommandError(str(exc)) from None
-    for key, n in sorted(counts.items()):
-        print(f"{key}: {n}")
-    print(f"{sum(counts.values())} request(s)")
+    except OSError as exc:
+        raise CommandError(f"{args.file}: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise CommandError(str(exc), EX_DATAERR) from None
+    if not as_json(args, {"counts": dict(sorted(counts.items())), "requests": sum(counts.values())}):
+        for key, n in sorted(counts.items()):
+            print(f"{key}: {n}")
+        print(f"{sum(counts.values())} request(s)")
     return 0
 
 

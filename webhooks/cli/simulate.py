@@ -12,7 +12,8 @@ import sys
 import time
 from datetime import datetime, timedelta, timezone
 
-from webhooks.cli import CommandError
+from webhooks.cli import EX_UNAVAILABLE, EX_USAGE, CommandError
+from webhooks.cli.output import as_json
 from webhooks.cli.progress import Progress
 from webhooks.tools.simulator import FarmConfig, Faults, simulate
 from webhooks.tools.simulator import send as sender
@@ -43,7 +44,7 @@ def farm_config(args):
     """The FarmConfig for the arguments; the window ends when the traffic does, so no clean
     reading is ever in the future and the end of the run is 'now' in simulated time."""
     if args.speedup and args.speedup < 1:
-        raise CommandError("--speedup must be 0 (as fast as possible) or at least 1")
+        raise CommandError("--speedup must be 0 (as fast as possible) or at least 1", EX_USAGE)
     run_seconds = args.hours * 3600 / args.speedup if args.speedup else 0.0
     start = args.start or datetime.now(timezone.utc) + timedelta(seconds=run_seconds - args.hours * 3600)
     faults = Faults(0, 0, 0, 0, 0, 0) if args.no_faults else Faults()
@@ -52,7 +53,7 @@ def farm_config(args):
                           milkings_per_day=args.milkings, start=start.replace(microsecond=0),
                           faults=faults, **_equipment(args.cows)).validate()
     except ValueError as exc:
-        raise CommandError(str(exc)) from None
+        raise CommandError(str(exc), EX_USAGE) from None
 
 
 def _equipment(cows):
@@ -82,11 +83,13 @@ def register(subparsers):
 
 
 def run(args):
+    if args.jsonl == "-" and getattr(args, "json", False):
+        raise CommandError("--jsonl - and --json both want standard output; write the recording to a file", EX_USAGE)
     sim = simulate(farm_config(args))
     if args.jsonl:
-        return _write_jsonl(sim, args.jsonl)
+        return _write_jsonl(args, sim, args.jsonl)
     if args.roster:
-        return _write_roster(sim, args.roster)
+        return _write_roster(args, sim, args.roster)
     if args.mqtt:
         from webhooks.tools.simulator.mqtt import publish_all
 
@@ -95,12 +98,19 @@ def run(args):
             summary = publish_all(sim.events, args.mqtt, speedup=args.speedup, passwords=passwords)
         except ImportError:
             raise CommandError("--mqtt needs paho-mqtt: pip install 'smart-dairy-iot-core[mqtt]'") from None
-        print(json.dumps(summary, indent=2))
+        except ValueError as exc:
+            raise CommandError(f"--mqtt {args.mqtt}: {exc}", EX_USAGE) from None
+        except OSError as exc:  # refused, unknown host, no CONNACK
+            raise CommandError(f"cannot publish to the broker at {args.mqtt}: {exc}", EX_UNAVAILABLE,
+                               "is the broker running and listening there?") from None
+        if not as_json(args, summary):
+            print(json.dumps(summary, indent=2))
     else:
         if not args.token:
-            raise CommandError("--to needs --token (one of the tier's SDIOT_WEBHOOK_TOKENS)")
+            raise CommandError("--to needs --token (one of the tier's SDIOT_WEBHOOK_TOKENS)", EX_USAGE)
         summary = post_through_rules(sim, args.to, args.token, args.concurrency, args.speedup)
-        print(table(summary))
+        if not as_json(args, summary):
+            print(table(summary))
     if args.json_summary:
         with open(args.json_summary, "w", encoding="utf-8") as fh:
             json.dump(summary, fh, indent=2)
@@ -116,24 +126,28 @@ def post_through_rules(sim, url, token, concurrency=4, speedup=0.0):
     return summarize(outcomes, time.monotonic() - began)
 
 
-def _write_jsonl(sim, path):
+def _write_jsonl(args, sim, path):
     out = sys.stdout if path == "-" else open(path, "w", encoding="utf-8")
+    written = 0
     try:
         for event in sim.publishes:  # the recorded-message format has no presence events
             out.write(json.dumps(event.to_dict(), separators=(",", ":")) + "\n")
+            written += 1
     finally:
         if out is not sys.stdout:
             out.close()
+    as_json(args, {"file": path, "messages": written})
     return 0
 
 
-def _write_roster(sim, path):
+def _write_roster(args, sim, path):
     """The simulated farm as `sdiot devices import` input, so a real broker can authenticate it."""
     rows = ["farm_id,device_type,device_id"] + [f"{d.farm_id},{d.device_type},{d.device_id}" for d in sim.farm.devices]
     with open(path, "w", encoding="utf-8") as fh:
         fh.write("\n".join(rows) + "\n")
-    print(f"{len(sim.farm.devices)} devices written to {path}; provision them with "
-          f"`sdiot devices import {path} --out secrets.csv`")
+    if not as_json(args, {"file": path, "devices": len(sim.farm.devices)}):
+        print(f"{len(sim.farm.devices)} devices written to {path}; provision them with "
+              f"`sdiot devices import {path} --out secrets.csv`")
     return 0
 
 
@@ -145,7 +159,7 @@ def _read_credentials(path):
         with open(path, encoding="utf-8", newline="") as fh:
             rows = list(csv.DictReader(fh))
     except OSError as exc:
-        raise CommandError(f"--credentials {path}: {exc.strerror}") from None
+        raise CommandError(f"--credentials {path}: {exc.strerror or exc}") from None
     if rows and not {"device_id", "password"} <= set(rows[0]):
         raise CommandError(f"--credentials {path}: expected columns device_id and password")
     return {row["device_id"]: row["password"] for row in rows}

@@ -2,12 +2,12 @@
 
 Run it daily (a Kubernetes CronJob or a cron line); it is idempotent and safe beside the tier.
 """
-import json
 import sys
 from contextlib import closing
 from dataclasses import asdict
 
 from webhooks.cli import open_ingest_store
+from webhooks.cli.output import as_json
 
 
 def register(subparsers):
@@ -19,7 +19,6 @@ def register(subparsers):
                         "never less than SDIOT_MAX_BACKFILL_DAYS + 1")
     s.add_argument("--days-ahead", type=int, default=7, help="partitions to create ahead (PostgreSQL)")
     s.add_argument("--database-url", default=None, help="default: SDIOT_DATABASE_URL")
-    s.add_argument("--json", action="store_true")
     s.set_defaults(func=run)
 
 
@@ -27,9 +26,7 @@ def run(args):
     with closing(open_ingest_store(args)) as store:
         report = store.maintain(retention_days=args.retention_days or args.settings.retention_days,
                                 days_ahead=args.days_ahead, max_backfill_days=args.settings.max_backfill_days)
-    if args.json:
-        print(json.dumps(asdict(report)))
-    else:
+    if not as_json(args, asdict(report)):
         print(f"partitions created {report.partitions_created}, dropped {len(report.partitions_dropped)}, "
               f"kept for undelivered rows {len(report.partitions_kept_undelivered)}; rows deleted "
               f"{report.rows_deleted}; dead letters deleted {report.dead_letters_deleted}")

@@ -93,6 +93,12 @@ class Store:
     def ping(self):
         self.db.one("SELECT 1")
 
+    def check(self):
+        """Connect once, outside the pool: a one-shot command learns at once why the database
+        cannot be reached (a pool retries in the background and then only says it timed out)."""
+        with self.db.dedicated() as session:
+            session.one("SELECT 1")
+
     # -- dead letters ---------------------------------------------------------------------------------
     def dead_letters(self, reason=None, since=None, state="new", limit=1000, ids=None):
         return admin.dead_letters(self.db, reason=reason, since=since, state=state, limit=limit, ids=ids)

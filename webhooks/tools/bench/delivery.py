@@ -26,7 +26,6 @@ from webhooks.forwarder.options import Options
 from webhooks.forwarder.worker import Worker
 from webhooks.store import open_store
 from webhooks.store.scratch import scratch_database
-from webhooks.tools import readings
 
 DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -38,6 +37,10 @@ def _client(sim):
 
 
 def _rows(n, tag):
+    # Imported here, not at the top: readings brings the tier's validation (jsonschema), seconds to
+    # import, and every sdiot command imports this module to build its parser.
+    from webhooks.tools import readings
+
     start = datetime.now(timezone.utc).replace(microsecond=0)
     devices = [f"TS{i:03d}" for i in range(1, 51)]
     return [readings.reading(device_id=devices[i % len(devices)], at=start, seq=i * 1000 + tag) for i in range(n)]
@@ -50,6 +53,8 @@ def throughput(admin_url, rows, service_ms, batch_size, workers, max_seconds):
 
 
 def _drain(url, rows, service_ms, batch_size, workers, max_seconds):
+    from webhooks.tools import readings
+
     readings.insert(url, _rows(rows, batch_size))
     options = Options(batch_size=batch_size, listen=False, metrics_port=0, backoff=Backoff(base=0.05, cap=1))
     with simodoo.SimOdoo(service_ms=service_ms) as sim:
@@ -75,6 +80,8 @@ def latency(admin_url, rate, seconds, service_ms, batch_size, workers):
 
 
 def _steady(url, rate, seconds, service_ms, batch_size, workers):
+    from webhooks.tools import readings
+
     options = Options(batch_size=batch_size, metrics_port=0, poll_seconds=1.0)
     with simodoo.SimOdoo(service_ms=service_ms) as sim:
         pool = [Worker(url, _client(sim), options) for _ in range(workers)]
@@ -114,7 +121,7 @@ def pct(values, p):
 def add_arguments(ap):
     ap.add_argument("--rows", type=int, default=5000, help="rows drained in the throughput run")
     ap.add_argument("--service-ms", type=float, default=20.0, help="simulated Odoo time per RPC")
-    ap.add_argument("--batch-size", type=int, default=200)
+    ap.add_argument("--batch-size", type=int, default=200, help="rows per forwarder claim")
     ap.add_argument("--workers", type=int, default=1, help="forwarders draining in parallel")
     ap.add_argument("--baseline-rows", type=int, default=300, help="rows for the batch-size-1 baseline")
     ap.add_argument("--rate", type=float, default=200.0, help="arrivals/s in the latency run")

@@ -3,6 +3,7 @@
 Started as a child process with the same gunicorn config ``sdiot serve`` uses; its log goes to a
 file so the demo's terminal shows only the demo. ``stop()`` sends SIGTERM (gunicorn's graceful stop).
 """
+import errno
 import os
 import secrets
 import socket
@@ -20,6 +21,19 @@ def free_port(host="127.0.0.1"):
         return s.getsockname()[1]
 
 
+def check_port_free(port, host="127.0.0.1"):
+    """Refuse a port something already listens on: gunicorn would fail to bind it, but the readiness
+    check would get its answer from that other program, and the traffic would go there too."""
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn binds: TIME_WAIT is no obstacle
+        try:
+            s.bind((host, port))
+        except OSError as exc:
+            busy = exc.errno == errno.EADDRINUSE
+            raise RuntimeError(f"port {port} on {host} is {'already in use' if busy else 'unusable: ' + str(exc.strerror or exc)}"
+                               "; pass another --port, or none to get a free one") from None
+
+
 class Tier:
     def __init__(self, database_url, port=None, token=None, log_path=os.devnull, workers=2, env=None):
         self.database_url = database_url
@@ -31,6 +45,7 @@ class Tier:
         self.proc = None
 
     def start(self, ready_within=60.0):
+        check_port_free(self.port)
         env = {**os.environ, "SDIOT_DATABASE_URL": self.database_url, "SDIOT_WEBHOOK_TOKENS": self.token,
                "SDIOT_WORKERS": str(self.workers), "SDIOT_LOG_LEVEL": "warning", **self.extra_env}
         env.pop("PROMETHEUS_MULTIPROC_DIR", None)  # the gunicorn config makes a fresh one for us
