@@ -19,7 +19,7 @@ Sources, emqx/emqx at v5.8.9 unless said:
 """
 import re
 
-NAME_RE = re.compile(r"^[0-9a-zA-Z][-0-9a-zA-Z_]*\Z")
+NAME_RE = re.compile(r"^[0-9a-zA-Z][-0-9a-zA-Z_]*$")  # EMQX's own pattern, as it matches (PCRE $)
 NAME_MAX = 254  # "Name length must be less than 255"
 
 # A connector's top-level keys besides type and name (common_fields, url, headers, the pool
