@@ -1,66 +1,93 @@
-"""``GET /``: the tier's status page for people — devices, traffic, latest readings, dead letters, outbox.
+"""``GET /``: the tier's status page for people — alerts, devices, traffic, latest values, dead letters, outbox.
 
 Server-rendered HTML (webhooks/templates/status.html), no external assets, readable on a phone.
-When ``SDIOT_ADMIN_TOKENS`` is set the page needs one of those tokens, as ``Authorization: Bearer``
-or, for a browser, ``?token=`` (compared in constant time, like the ingest tokens). It reads the
-store's ``dashboard`` (the queries live in webhooks/store/admin.py) and lays the numbers out.
+Who may see it is webhooks/status_login.py (a login and a session cookie, or ``Authorization:
+Bearer``). It reads the store — ``dashboard`` (webhooks/store/admin.py) and ``outbox.stats``, the
+outbox numbers ``sdiot demo`` prints too — and lays them out; units are webhooks/units.py's.
 """
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta, timezone
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, current_app, render_template
 
-from webhooks import auth_tokens
+from webhooks import status_login, units
 from webhooks.device_types import type_of_device_id
+from webhooks.outbox_summary import age_text, sentence
 from webhooks.store import StoreError
 
 bp = Blueprint("status_page", __name__, template_folder="templates")
 MINUTES = 30
-HIDDEN = ("device_id", "timestamp", "seq", "battery_level", "signal_strength", "rfid_tag")
+LATEST_PER_TYPE = 25  # rows of each device type's table; the rest are counted, not listed
+SEVERITIES = ("critical", "warning", "info")
 STREAM_OF_KIND = {"data": "telemetry", "status": "status", "alerts": "alerts"}
 # (stream, outcome, colour): greens/blues/orange for what was stored, reds for dead letters
 SERIES = (("telemetry", "accepted", "#2e7d32"), ("status", "accepted", "#1565c0"),
           ("alerts", "accepted", "#ef6c00"), ("telemetry", "rejected", "#b71c1c"),
           ("status", "rejected", "#e53935"), ("alerts", "rejected", "#ef9a9a"))
 
+
 def init_app(app):
     app.register_blueprint(bp)
+    status_login.init_app(app)
 
 
 @bp.get("/")
 def status():
-    settings = current_app.config["SDIOT"]
-    if settings.admin_tokens:
-        token = auth_tokens.bearer(request.headers.get("Authorization")) or request.args.get("token", "")
-        if not auth_tokens.valid(f"Bearer {token}", settings.admin_tokens):
-            return Response("admin token required (Authorization: Bearer, or ?token=)\n", 401,
-                            {"WWW-Authenticate": "Bearer", "Content-Type": "text/plain; charset=utf-8"})
+    refused = status_login.refusal()
+    if refused is not None:
+        return refused
     try:
         page = snapshot(current_app.extensions["sdiot_store"])
     except StoreError as exc:  # never 500: the page says what is wrong
         body = f"the ingest store is unavailable: {str(exc)[:200]}\n"
         return Response(body, 503, {"Retry-After": "5", "Content-Type": "text/plain; charset=utf-8"})
-    return render_template("status.html", **page)
+    html = render_template("status.html", logged_in=status_login.logged_in(), **page)
+    return Response(html, 200, {"Cache-Control": "no-store"})
 
 
 def snapshot(store, minutes=MINUTES, now=None):
     """Everything the page shows, as plain data (also what the tests compare)."""
     now = now or datetime.now(timezone.utc)
     raw = store.dashboard(now, minutes)
-    outbox = {r["state"]: r for r in raw["outbox"]}
-    oldest = outbox.get("pending", {}).get("oldest")
+    outbox = store.outbox.stats(delivered=False)  # delivered would count the whole retention window
+    age = outbox["oldest_pending_age_seconds"]
     return {
         "now": now,
         "minutes": minutes,
+        "alerts": _alerts(raw["alerts"], raw["alerts_by_severity"], now),
         "devices": _devices(raw["last_per_device"], raw["presence"]),
         "chart": _chart(raw, minutes),
-        "latest": [_reading(r) for r in raw["latest"]],
+        "latest": _latest(raw["latest"], now),
         "dead_by_reason": raw["dead_by_reason"],
         "dead_latest": raw["dead_latest"],
-        "outbox": {"pending": outbox.get("pending", {}).get("n", 0), "failed": outbox.get("failed", {}).get("n", 0),
-                   "presence_pending": raw["presence_pending"],
-                   "oldest_age_s": None if oldest is None else max(0, int((now - oldest).total_seconds()))},
+        "outbox": {**outbox, "sentence": sentence(outbox), "oldest_age": None if age is None else age_text(age)},
     }
+
+
+def _alerts(rows, by_severity, now):
+    counts = Counter()
+    for r in by_severity:
+        counts[_severity(r["severity"])] += r["n"]
+    listed = [{"device_id": r["device_id"], "device_type": r["device_type"], "farm_id": r["farm_id"],
+               "device_ts": r["device_ts"], "at": _clock(r["device_ts"], now),
+               "severity": _severity(r["payload"].get("severity")), "alert_type": r["payload"].get("alert_type", ""),
+               "message": _alert_text(r["payload"]), "source": r["payload"].get("source", "")} for r in rows]
+    return {"counts": [(s, counts[s]) for s in SEVERITIES], "total": sum(counts.values()), "rows": listed}
+
+
+def _severity(value):
+    """The payload's severity; anything else (the schema allows none) is shown as info."""
+    return value if value in SEVERITIES else "info"
+
+
+def _alert_text(payload):
+    """The alert's message; or, for a device that sent none, its value against the threshold."""
+    if payload.get("message"):
+        return payload["message"]
+    unit = f" {payload['unit']}" if payload.get("unit") else ""
+    if "value" in payload and "threshold" in payload:
+        return f"{payload['value']}{unit} (threshold {payload['threshold']}{unit})"
+    return ""
 
 
 def _devices(last_seen, presence):
@@ -115,9 +142,25 @@ def _chart(raw, minutes):
             "last": keys[-1][11:], "series": [(s, o, c, totals[(s, o)]) for s, o, c in SERIES]}
 
 
-def _reading(row):
-    payload = row["payload"]
-    values = [(k, v) for k, v in payload.items() if k not in HIDDEN and isinstance(v, (int, float, str))]
-    numbers = [kv for kv in values if not isinstance(kv[1], str)]  # measurements first, then labels
-    shown = (numbers + [kv for kv in values if isinstance(kv[1], str)])[:4]
-    return {**row, "fields": shown}
+def _latest(rows, now):
+    """One table per device type: its devices' newest readings, with the type's columns and units."""
+    by_type = defaultdict(list)
+    for r in rows:
+        by_type[r["device_type"]].append(r)
+    tables = []
+    for device_type, devices in sorted(by_type.items()):
+        columns = units.columns(device_type)
+        numeric = [n for _, _, n in columns]
+        listed = [{"device_id": r["device_id"], "farm_id": r["farm_id"], "device_ts": r["device_ts"],
+                   "at": _clock(r["device_ts"], now),
+                   "cells": list(zip(units.cells(device_type, r["payload"]), numeric))}
+                  for r in devices[:LATEST_PER_TYPE]]
+        tables.append({"device_type": device_type, "columns": columns, "rows": listed,
+                       "more": max(0, len(devices) - LATEST_PER_TYPE)})
+    return tables
+
+
+def _clock(instant, now):
+    """UTC time of day, with the date when it is not today's."""
+    instant = instant.astimezone(timezone.utc)
+    return instant.strftime("%H:%M:%S" if instant.date() == now.date() else "%m-%d %H:%M:%S")

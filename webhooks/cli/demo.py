@@ -16,6 +16,7 @@ from webhooks.cli.simulate import add_farm_arguments, farm_config, post_through_
 from webhooks.dburl import DatabaseURL
 from webhooks.store import open_store
 from webhooks.migrations import migrate_up
+from webhooks.outbox_summary import sentence
 from webhooks.tools.simulator import simulate
 from webhooks.tools.simulator.summary import table
 from webhooks.tools.simulator.tier import Tier
@@ -68,7 +69,7 @@ def run(args):
         ok = not summary["not_stored"] and not summary["presence_failed"]
         if args.no_serve:
             return 0 if ok else 1
-        hint = "" if not args.settings.admin_tokens else " (add ?token=<an SDIOT_ADMIN_TOKENS token>)"
+        hint = "" if not args.settings.admin_tokens else " (log in with one of the SDIOT_ADMIN_TOKENS)"
         print(f"\nStatus page: {tier.url}/{hint}\nPress Ctrl-C to stop.", flush=True)
         try:
             tier.proc.wait()
@@ -104,13 +105,12 @@ def _deliver(url, settings):
 
 
 def _outbox_line(summary):
+    """The outbox's numbers worded as the status page words them (webhooks/outbox_summary.py)."""
     box, fwd = summary["outbox"], summary["forwarder"]
-    age = box.get("oldest_pending_age_seconds")
+    line = f"outbox: {sentence(box)}"
     # received_at is broker time, here the simulated farm's: the oldest reading is hours "old"
-    oldest = "" if age is None else f" (oldest received {age / 3600:.1f} h ago, farm time)" if age > 3600 \
-        else f" (oldest received {age:.0f} s ago)"
-    line = f"outbox: {box['pending']} pending{oldest}"
-    line += f", {box['delivered']} delivered, {box['failed']} failed"
+    if (box["oldest_pending_age_seconds"] or 0) > 3600:
+        line += " (farm time)"
     if fwd is None:
         return line + "  (set SDIOT_ODOO_URL, SDIOT_ODOO_DB, SDIOT_ODOO_API_KEY to deliver them to Odoo)"
     return line + f"  (forwarder: {fwd['delivered']} delivered, {fwd['failed']} failed in {fwd['seconds']} s)"

@@ -17,15 +17,24 @@ WHERE received_at >= %s GROUP BY 1, 2"""
 _LAST_PER_DEVICE = """SELECT device_id, device_type, farm_id, max(stored_at) AS last_seen, count(*) AS n
 FROM message WHERE device_ts >= %s GROUP BY device_id, device_type, farm_id"""
 _PRESENCE = "SELECT clientid, device_id, connected, event_at, reason FROM device_presence"
-_LATEST = """SELECT id, device_id, device_type, farm_id, kind, device_ts, payload FROM message
-ORDER BY id DESC LIMIT 12"""
+# Each device's newest data reading by device time (a late backfill never displaces a newer one).
+# Ties on device_ts (two readings of one instant) come back together; dashboard() keeps the last stored.
+_LATEST_PER_DEVICE = """SELECT m.id, m.device_id, m.device_type, m.farm_id, m.device_ts, m.payload FROM message m
+JOIN (SELECT device_id, max(device_ts) AS newest FROM message WHERE kind = 'data' AND device_ts >= %s
+      GROUP BY device_id) AS n ON m.device_id = n.device_id AND m.device_ts = n.newest
+WHERE m.kind = 'data' AND m.device_ts >= %s ORDER BY m.device_type, m.device_id, m.id DESC LIMIT %s"""
+# Alerts carry their severity in the payload (alerts.v1.json: info, warning, critical). The list is
+# the most severe first, newest first within a severity, so a critical alert is never pushed off
+# the page by a burst of info ones; the counts cover the whole window.
+_SEVERITY_RANK = "CASE {severity} WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END"
+_ALERTS = """SELECT id, device_id, device_type, farm_id, device_ts, payload FROM message
+WHERE kind = 'alerts' AND device_ts >= %s ORDER BY {rank}, device_ts DESC, id DESC LIMIT %s"""
+_ALERTS_BY_SEVERITY = """SELECT {severity} AS severity, count(*) AS n FROM message
+WHERE kind = 'alerts' AND device_ts >= %s GROUP BY 1"""
 _DEAD_BY_REASON = """SELECT reason, count(*) AS n, max(received_at) AS last FROM dead_letter
 WHERE state = 'new' GROUP BY reason ORDER BY n DESC"""
 _DEAD_LATEST = """SELECT id, stream, reason, detail, device_id, received_at FROM dead_letter
 ORDER BY id DESC LIMIT 10"""
-_OUTBOX = """SELECT state, count(*) AS n, min(stored_at) AS oldest FROM message
-WHERE state IN ('pending', 'failed') GROUP BY state"""
-_PRESENCE_OUTBOX = "SELECT count(*) AS n FROM device_presence WHERE state = 'pending'"
 
 
 def dead_letters(db, reason=None, since=None, state="new", limit=1000, ids=None):
@@ -48,10 +57,14 @@ def discard_dead_letters(db, ids):
                     f"AND id IN ({marks})", (queries.utcnow(), *[int(i) for i in ids]))
 
 
-def dashboard(db, now, minutes):
-    """The raw numbers behind the status page, for the ``minutes`` up to ``now``."""
+def dashboard(db, now, minutes, recent=timedelta(days=1), alerts=20, devices=1000):
+    """The raw numbers behind the status page: the ``minutes`` up to ``now`` for the chart; the
+    ``recent`` window of device time for devices, each one's latest reading (at most ``devices``)
+    and alerts (the ``alerts`` most severe and newest, and counts by severity). The outbox's
+    numbers are not here: the page reads ``Outbox.stats``, as ``sdiot demo`` does."""
     cutoff = now.replace(second=0, microsecond=0) - timedelta(minutes=minutes - 1)
-    minute = db.dialect.minute
+    since = now - recent
+    minute, severity = db.dialect.minute, db.dialect.json_text("payload", "severity")
     with db.session() as s:
         return {
             "cutoff": cutoff,
@@ -59,14 +72,22 @@ def dashboard(db, now, minutes):
                                           (cutoff, cutoff - timedelta(days=1))),
             "rejected_per_minute": s.rows(_REJECTED_PER_MINUTE.format(received_minute=minute("received_at")),
                                           (cutoff,)),
-            "last_per_device": s.rows(_LAST_PER_DEVICE, (now - timedelta(days=1),)),
+            "last_per_device": s.rows(_LAST_PER_DEVICE, (since,)),
             "presence": s.rows(_PRESENCE),
-            "latest": s.rows(_LATEST),
+            "latest": _one_per_device(s.rows(_LATEST_PER_DEVICE, (since, since, devices))),
+            "alerts": s.rows(_ALERTS.format(rank=_SEVERITY_RANK.format(severity=severity)), (since, alerts)),
+            "alerts_by_severity": s.rows(_ALERTS_BY_SEVERITY.format(severity=severity), (since,)),
             "dead_by_reason": s.rows(_DEAD_BY_REASON),
             "dead_latest": s.rows(_DEAD_LATEST),
-            "outbox": s.rows(_OUTBOX),
-            "presence_pending": s.one(_PRESENCE_OUTBOX)[0],
         }
+
+
+def _one_per_device(rows):
+    """Rows come ordered by device, newest stored first: keep each device's first."""
+    first = {}
+    for row in rows:
+        first.setdefault(row["device_id"], row)
+    return list(first.values())
 
 
 def counts(db):

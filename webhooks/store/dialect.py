@@ -2,10 +2,10 @@
 
 Everything that differs between PostgreSQL (psycopg 3) and SQLite (the standard library) sits in
 one object per dialect: how to connect, the placeholder style, how a timestamp, a boolean and a
-JSON payload travel, how a write transaction starts, how a minute is bucketed, and which driver
-errors mean "try again" (``StoreUnavailable``) or "never" (``StoreRejected``). The rest of the store
-writes its SQL once, with psycopg's ``%s`` / ``%(name)s`` placeholders, and never sees a driver
-exception; nor does anything outside the store.
+JSON payload travel (and how one of its keys is read in SQL), how a write transaction starts, how
+a minute is bucketed, and which driver errors mean "try again" (``StoreUnavailable``) or "never"
+(``StoreRejected``). The rest of the store writes its SQL once, with psycopg's ``%s`` /
+``%(name)s`` placeholders, and never sees a driver exception; nor does anything outside the store.
 """
 import json
 import re
@@ -87,6 +87,9 @@ class Postgres:
     def minute(self, column):
         return f"to_char(date_trunc('minute', {column} AT TIME ZONE 'UTC'), 'YYYY-MM-DD\"T\"HH24:MI')"
 
+    def json_text(self, column, key):
+        return f"({column} ->> '{_json_key(key)}')"
+
     def lock(self, conn, key):
         conn.execute("SELECT pg_advisory_lock(%s)", (key,))
 
@@ -159,6 +162,9 @@ class SQLite:
     def minute(self, column):
         return f"substr({column}, 1, 16)"
 
+    def json_text(self, column, key):
+        return f"json_extract({column}, '$.{_json_key(key)}')"
+
     def lock(self, conn, key):
         pass  # the write transaction each file runs in serialises concurrent runners
 
@@ -176,6 +182,13 @@ class SQLite:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
+
+
+def _json_key(key):
+    """A top-level payload key spliced into SQL: our own constants only, never a caller's text."""
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", key):
+        raise ValueError(f"not a plain JSON key: {key!r}")
+    return key
 
 
 def _sqlite_value(value):

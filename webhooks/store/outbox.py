@@ -13,7 +13,7 @@ a dict of its columns plus ``_table`` and ``_key``, the values that identify it 
 PostgreSQL the primary key with ``device_ts``, so the partition is pruned; for presence the claimed
 ``event_at``, so a newer event is never marked delivered).
 """
-from datetime import timedelta
+from datetime import timedelta, timezone
 
 from webhooks.store.queries import utcnow
 
@@ -154,22 +154,35 @@ class Outbox:
                            (int(cap) + 1,))[0]
 
     def stats(self, delivered=True):
-        """Counts by table and state, and the age of the oldest pending reading (seconds or None).
+        """The outbox's numbers, defined once: what ``sdiot outbox stats``, ``sdiot demo``'s summary,
+        the status page and the forwarder's gauges all report.
 
-        ``delivered=False`` skips counting delivered rows (a scan of the whole retention window);
-        the pending and failed counts use the schema's partial indexes, cheap enough for a 10 s gauge.
+        - ``pending`` / ``failed`` / ``delivered``: rows of both tables in that state — messages
+          (readings, status reports, alerts) and presence updates; ``tables`` has them apart.
+        - ``messages_pending``, ``presence_pending``: the two parts of ``pending``.
+        - ``oldest_pending_received_at``: the broker's receive time (``received_at``) of the
+          oldest pending message, ISO 8601 UTC (plain JSON, like the rest);
+          ``oldest_pending_age_seconds`` is its age now (both None: nothing pending).
+
+        ``delivered=False`` skips counting delivered rows (a scan of the whole retention window;
+        they come back as None); the pending and failed counts use the schema's partial indexes,
+        cheap enough for a 10 s gauge or a page that refreshes every 15 s.
         """
-        out = {"pending": 0, "failed": 0, "delivered": 0, "tables": {}}
+        counted = STATES if delivered else ("pending", "failed")
+        out = {state: 0 if state in counted else None for state in STATES}
+        out["tables"] = {}
         with self.db.session() as session:
             for table in TABLES:
-                counts = {state: 0 for state in STATES}
-                for state in STATES if delivered else ("pending", "failed"):
-                    counts[state] = session.one(f"SELECT count(*) FROM {table} WHERE state = %s", (state,))[0]
+                counts = {state: session.one(f"SELECT count(*) FROM {table} WHERE state = %s", (state,))[0]
+                          if state in counted else None for state in STATES}
                 out["tables"][table] = counts
-                for state in STATES:
+                for state in counted:
                     out[state] += counts[state]
             (row,) = session.rows("SELECT min(received_at) AS oldest FROM message WHERE state = 'pending'")
         oldest = row["oldest"]
+        out["messages_pending"] = out["tables"]["message"]["pending"]
+        out["presence_pending"] = out["tables"]["device_presence"]["pending"]
+        out["oldest_pending_received_at"] = None if oldest is None else oldest.astimezone(timezone.utc).isoformat()
         out["oldest_pending_age_seconds"] = (
             None if oldest is None else max(0.0, (utcnow() - oldest).total_seconds()))
         return out

@@ -21,12 +21,13 @@ _SETTINGS = Settings(max_backfill_days=0, max_clock_skew_seconds=10 ** 9)
 
 def reading(device_id="TS001", at=None, seq=0, temperature=4.2, received_at=None, kind="data", fields=None,
             drop=()):
-    """A temperature reading (``kind="data"``) or a status report of a tank thermometer, bound;
-    ``fields`` adds to (or replaces in) the payload, ``drop`` leaves fields out."""
+    """A temperature reading (``kind="data"``), a status report or an alert of a tank thermometer,
+    bound; ``fields`` adds to (or replaces in) the payload, ``drop`` leaves fields out."""
     at = at or datetime.now(timezone.utc).replace(microsecond=0) + timedelta(milliseconds=seq)
     payload = {"device_id": device_id, "timestamp": at.isoformat().replace("+00:00", "Z"), "seq": seq}
-    payload.update({"temperature": temperature} if kind == "data" else
-                   {"status": "online", "battery_level": 80, "firmware_version": "1.2.3"})
+    payload.update({"data": {"temperature": temperature},
+                    "status": {"status": "online", "battery_level": 80, "firmware_version": "1.2.3"},
+                    "alerts": {"alert_type": "temperature_high", "severity": "warning"}}[kind])
     payload.update(fields or {})
     for name in drop:
         payload.pop(name, None)
@@ -37,7 +38,7 @@ def reading(device_id="TS001", at=None, seq=0, temperature=4.2, received_at=None
         "clientid": device_id, "username": device_id, "qos": 1,
         "received_at": int(received_at.timestamp() * 1000), "payload": json.dumps(payload),
     }
-    return bind(envelope, "telemetry" if kind == "data" else "status", _SETTINGS)
+    return bind(envelope, {"data": "telemetry"}.get(kind, kind), _SETTINGS)
 
 
 def presence(clientid, connected, event_at, device_id=None):
