@@ -90,3 +90,36 @@ def test_json_nested_too_deep_for_the_device_api_is_a_400(empty_pg_url, monkeypa
     answer = app.test_client().post("/api/v1/devices", data="[" * 10_000 + "]" * 10_000,
                                     headers={"Authorization": "Bearer admin-1", "Content-Type": "application/json"})
     assert answer.status_code == 400 and answer.json["error"] == "bad_request"
+
+
+def test_a_body_without_a_length_is_411_and_nothing_is_kept(ingest_url):
+    """HTTP/1.0 with no Content-Length (and not chunked), over a real socket: 411, no empty dead letter."""
+    import socket
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, create_app({"database_url": ingest_url, "webhook_tokens": (TOKEN,)}))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with socket.create_connection(("127.0.0.1", server.server_port), timeout=10) as conn:
+            conn.sendall(b"POST /v1/ingest/telemetry HTTP/1.0\r\nAuthorization: Bearer " + TOKEN.encode()
+                         + b"\r\nContent-Type: application/json\r\n\r\n" + json.dumps(envelope()).encode())
+            conn.shutdown(socket.SHUT_WR)  # the body ends where the connection does
+            answer = b"".join(iter(lambda: conn.recv(65536), b""))
+    finally:
+        server.shutdown()
+    assert answer.split(b"\r\n", 1)[0].endswith(b"411 LENGTH REQUIRED"), answer[:200]
+    assert b'"length_required"' in answer
+    assert stored(ingest_url, "SELECT (SELECT count(*) FROM message) + (SELECT count(*) FROM dead_letter)") == [(0,)]
+
+
+def test_a_503_never_names_the_database_host_or_port():
+    """The store is down: the answer says so, the driver's "127.0.0.1", port 1 stays in the log."""
+    app = create_app({"database_url": "postgresql://postgres@127.0.0.1:1/sdiot", "webhook_tokens": (TOKEN,),
+                      "pool_size": 1})
+    app.extensions["sdiot_store"].db.pool_timeout = 1.0
+    client = app.test_client()
+    for answer in (post(client, envelope()), client.get("/readyz")):
+        assert answer.status_code == 503
+        assert "127.0.0.1" not in answer.get_data(as_text=True) and "port" not in answer.get_data(as_text=True)

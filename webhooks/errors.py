@@ -5,6 +5,7 @@
     │   └── TooLarge    413  over the body limit (a bounded prefix is kept)
     ├── BadRequest      400  the caller's mistake, nothing kept (device API input)
     ├── Unauthorized    401  no valid bearer token; nothing stored
+    ├── LengthRequired  411  no Content-Length and not chunked: nothing to keep
     └── Unavailable     503  could not be made durable now: ``Retry-After`` (from settings) asks
                              again; EMQX retries only 429/503, so this is also the answer to a bug
                              that left nothing stored
@@ -73,6 +74,11 @@ class BadRequest(ApiError):
 class Unauthorized(ApiError):
     status = 401
     outcome = "unauthorized"
+
+
+class LengthRequired(ApiError):
+    status = 411
+    outcome = "length_required"
 
 
 class Unavailable(ApiError):

@@ -5,6 +5,7 @@ so Kubernetes and load balancers stop sending before a pod goes away. Draining s
 file named by ``SDIOT_DRAIN_FILE`` exists (a preStop hook touches it) or when
 ``app.extensions["sdiot_draining"].drain()`` is called; while draining, ingest answers 503 so EMQX retries on another pod.
 """
+import logging
 import os
 import time
 
@@ -12,6 +13,7 @@ from flask import Blueprint, current_app, jsonify
 
 from webhooks.store import StoreError
 
+log = logging.getLogger(__name__)
 bp = Blueprint("health", __name__)
 _DRAIN_CHECK_SECONDS = 1.0
 
@@ -60,5 +62,6 @@ def readyz():
     try:
         current_app.extensions["sdiot_store"].ping()
     except StoreError as exc:
-        return jsonify(status="unavailable", detail=str(exc)[:200]), 503
+        log.warning("readyz: the store is unavailable: %s", exc)  # names host and port: the log only
+        return jsonify(status="unavailable", detail="the ingest database is unavailable"), 503
     return jsonify(status="ready")

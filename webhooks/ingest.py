@@ -18,7 +18,7 @@ from flask import Blueprint, current_app, request
 
 from webhooks import auth_tokens, metrics, pipeline
 from webhooks.envelope import STREAMS
-from webhooks.errors import ApiError, Rejected, TooLarge, Unauthorized, Unavailable
+from webhooks.errors import ApiError, LengthRequired, Rejected, TooLarge, Unauthorized, Unavailable
 from webhooks.health import draining
 from webhooks.responses import error_response, json_response
 from webhooks.store import StoreRejected, StoreUnavailable
@@ -66,6 +66,9 @@ def _accept(settings, store, stream, seen):
         raise Unauthorized("unauthorized", "missing or unknown bearer token")
     if draining():
         raise Unavailable("draining", "this pod is shutting down")
+    if request.content_length is None and "chunked" not in request.headers.get("Transfer-Encoding", "").lower():
+        # HTTP/1.0 without Content-Length: the body's end is the connection's. Nothing to keep.
+        raise LengthRequired("length_required", "send Content-Length (or a chunked body)")
     seen.body = _read_body(settings.max_body_bytes)
     seen.decoded = pipeline.decode_body(seen.body)
     return pipeline.accept(store, settings, stream, seen.decoded)
@@ -88,7 +91,9 @@ def _as_api_error(stream, exc):
     if isinstance(exc, ApiError):
         return exc
     if isinstance(exc, StoreUnavailable):
-        return Unavailable("store_unavailable", str(exc))
+        # The driver's message names the database host and port: the log gets it, the answer not.
+        log.warning("ingest %s: the store is unavailable: %s", stream, exc)
+        return Unavailable("store_unavailable", "the ingest database is unavailable; send it again")
     if isinstance(exc, StoreRejected):  # the pipeline maps these; one that slipped through is still the values'
         return Rejected("unstorable", str(exc)[:300])
     log.exception("ingest %s failed; keeping the body as a dead letter", stream)

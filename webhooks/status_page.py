@@ -5,6 +5,7 @@ Who may see it is webhooks/status_login.py (a login and a session cookie, or ``A
 Bearer``). It reads the store — ``dashboard`` (webhooks/store/admin.py) and ``outbox.stats``, the
 outbox numbers ``sdiot demo`` prints too — and lays them out; units are webhooks/units.py's.
 """
+import logging
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta, timezone
 
@@ -15,6 +16,7 @@ from webhooks.device_types import type_of_device_id
 from webhooks.outbox_summary import age_text, sentence
 from webhooks.store import StoreError
 
+log = logging.getLogger(__name__)
 bp = Blueprint("status_page", __name__, template_folder="templates")
 MINUTES = 30
 LATEST_PER_TYPE = 25  # rows of each device type's table; the rest are counted, not listed
@@ -38,9 +40,11 @@ def status():
         return refused
     try:
         page = snapshot(current_app.extensions["sdiot_store"])
-    except StoreError as exc:  # never 500: the page says what is wrong
-        body = f"the ingest store is unavailable: {str(exc)[:200]}\n"
-        return Response(body, 503, {"Retry-After": "5", "Content-Type": "text/plain; charset=utf-8"})
+    except StoreError as exc:  # never 500: the page says what is wrong; the log says where (host, port)
+        log.warning("status page: the ingest store is unavailable: %s", exc)
+        return Response("the ingest store is unavailable; retry shortly\n", 503,
+                        {"Retry-After": str(current_app.config["SDIOT"].retry_after_seconds),
+                         "Content-Type": "text/plain; charset=utf-8"})
     html = render_template("status.html", logged_in=status_login.logged_in(), **page)
     return Response(html, 200, {"Cache-Control": "no-store"})
 
