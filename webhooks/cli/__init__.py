@@ -34,7 +34,7 @@ COMMAND_MODULES = [
 
 # No --json: serve becomes gunicorn; the benchmarks print their figures for people; the demo is a
 # show that ends on a live page (its summary as JSON: --json-summary FILE).
-WITHOUT_JSON = ("serve", "bench", "demo")
+WITHOUT_JSON = ("serve",)  # it becomes gunicorn: nothing of ours is left to print a document
 
 
 def build_parser():

@@ -12,6 +12,7 @@ import sys
 import time
 
 from webhooks.cli import CommandError
+from webhooks.cli.output import as_json
 from webhooks.cli.simulate import add_farm_arguments, farm_config, post_through_rules
 from webhooks.dburl import DatabaseURL
 from webhooks.store import open_store
@@ -61,13 +62,14 @@ def run(args):
         summary["database_url"] = url if DatabaseURL.parse(url).dialect == "sqlite" else "(PostgreSQL)"
         summary["outbox"], summary["forwarder"] = _deliver(url, args.settings)
         summary["status_page"] = tier.url + "/"
-        print(table(summary))
-        print(_outbox_line(summary))
+        if not as_json(args, summary):  # --json: the summary is the document, and the demo ends there
+            print(table(summary))
+            print(_outbox_line(summary))
         if args.json_summary:
             with open(args.json_summary, "w", encoding="utf-8") as fh:
                 json.dump(summary, fh, indent=2, default=str)
         ok = not summary["not_stored"] and not summary["presence_failed"]
-        if args.no_serve:
+        if args.no_serve or args.json:
             return 0 if ok else 1
         hint = "" if not args.settings.admin_tokens else " (log in with one of the SDIOT_ADMIN_TOKENS)"
         print(f"\nStatus page: {tier.url}/{hint}\nPress Ctrl-C to stop.", flush=True)

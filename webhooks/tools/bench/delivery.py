@@ -135,31 +135,40 @@ def main(argv=None, admin_url=None):
     return run(ap.parse_args(argv), admin_url, ap.error)
 
 
-def run(args, admin_url=None, error=None):
+def run(args, admin_url=None, error=None, out=print, figures=None):
+    """Run both phases, printing each figure with ``out``; ``figures`` (a dict) also gets them."""
     admin_url = admin_url or DEFAULT_ADMIN_URL
+    figures = {} if figures is None else figures
     if not (0 < args.rows <= 200_000 and 0 < args.baseline_rows <= 10_000 and 0 < args.rate <= 5_000
             and 0 < args.seconds <= 60 and 0 <= args.service_ms <= 5_000):
         (error or _refuse)("bounds: rows ≤ 200000, baseline-rows ≤ 10000, rate ≤ 5000/s, seconds ≤ 60, service-ms ≤ 5000")
-    print(f"simulated Odoo: {args.service_ms:g} ms per RPC (JSON-2, loopback); PostgreSQL {admin_url.rpartition('@')[2]}")
+    out(f"simulated Odoo: {args.service_ms:g} ms per RPC (JSON-2, loopback); PostgreSQL {admin_url.rpartition('@')[2]}")
     runs = [("batched", args.rows, args.batch_size), ("baseline, batch size 1", args.baseline_rows, 1)]
     rates = {}
     for label, rows, size in runs:
         elapsed, rpcs, delivered = throughput(admin_url, rows, args.service_ms, size, args.workers, args.max_seconds)
         rates[label] = delivered / elapsed
-        print(f"throughput {label:>22}: {delivered}/{rows} rows in {elapsed:.2f}s = {rates[label]:,.0f} rows/s, "
+        figures.setdefault("throughput", {})[label] = {"rows": rows, "delivered": delivered, "seconds": elapsed,
+                                                       "rows_per_s": rates[label], "rpcs": rpcs}
+        out(f"throughput {label:>22}: {delivered}/{rows} rows in {elapsed:.2f}s = {rates[label]:,.0f} rows/s, "
               f"{rpcs} RPCs, {delivered / max(rpcs, 1):.1f} readings per Odoo RPC, workers {args.workers}")
-    print(f"throughput ratio batched / batch-1: {rates['batched'] / rates['baseline, batch size 1']:.1f}x")
+    figures["throughput_ratio"] = rates["batched"] / rates["baseline, batch size 1"]
+    out(f"throughput ratio batched / batch-1: {figures['throughput_ratio']:.1f}x")
     for workers in sorted({1, args.workers, 2}):
         lat, total, rpcs = latency(admin_url, args.rate, args.seconds, args.service_ms, args.batch_size, workers)
         if not lat:
-            print("latency: nothing delivered")
+            out("latency: nothing delivered")
             return 1
         excl = [v - args.service_ms for v in lat]
-        print(f"latency at {args.rate:g} msg/s for {args.seconds:g}s, {workers} forwarder(s): {len(lat)}/{total} "
+        figures.setdefault("latency", []).append({
+            "workers": workers, "offered_per_s": args.rate, "delivered": len(lat), "sent": total, "rpcs": rpcs,
+            "p50_ms": pct(lat, 50), "p95_ms": pct(lat, 95), "p99_ms": pct(lat, 99),
+            "p95_ms_odoo_excluded": pct(excl, 95)})
+        out(f"latency at {args.rate:g} msg/s for {args.seconds:g}s, {workers} forwarder(s): {len(lat)}/{total} "
               f"delivered in {rpcs} RPCs ({len(lat) / max(rpcs, 1):.1f} readings per RPC)")
-        print("  received_at -> Odoo commit, incl. Odoo's {:g} ms: p50 {:.1f} ms, p95 {:.1f} ms, p99 {:.1f} ms"
+        out("  received_at -> Odoo commit, incl. Odoo's {:g} ms: p50 {:.1f} ms, p95 {:.1f} ms, p99 {:.1f} ms"
               .format(args.service_ms, pct(lat, 50), pct(lat, 95), pct(lat, 99)))
-        print("  same, Odoo's own time excluded:   p50 {:.1f} ms, p95 {:.1f} ms, p99 {:.1f} ms"
+        out("  same, Odoo's own time excluded:   p50 {:.1f} ms, p95 {:.1f} ms, p99 {:.1f} ms"
               .format(pct(excl, 50), pct(excl, 95), pct(excl, 99)))
     return 0
 
