@@ -17,7 +17,7 @@ from webhooks import auth_tokens, config
 from webhooks.auth_db import certs, device_config, lifecycle, provisioning
 from webhooks.auth_db.database import AuthDatabaseUnavailable, auth_error, connect_auth
 from webhooks.auth_db import emqx_admin
-from webhooks.auth_db.errors import AuthDBError, EmqxError
+from webhooks.auth_db.errors import EmqxError
 from webhooks.errors import ApiError, BadRequest, Unauthorized, Unavailable
 from webhooks.responses import error_response, http_error
 
@@ -89,7 +89,7 @@ def _any_error(exc):
 
 def _as_api_error(exc):
     """Every exception a view can raise, as the error tree's member that says how to answer."""
-    if isinstance(exc, (ApiError, AuthDBError)):
+    if isinstance(exc, ApiError):  # the auth DB's errors are a branch of the same tree
         return exc
     if isinstance(exc, HTTPException):
         return http_error(exc)

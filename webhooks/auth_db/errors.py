@@ -1,5 +1,7 @@
 """Errors of the auth DB operations, each carrying the HTTP status the device API answers with.
 
+A branch of the one API error tree (``webhooks.errors.ApiError``):
+
 AuthDBError
 ├── InvalidDevice      422  bad farm / type / id, or a bad request field
 ├── ImportFailed       422  a CSV file with bad rows (nothing was imported); .report lists them
@@ -11,20 +13,16 @@ AuthDBError
 The CLI prints ``str(error)`` and exits 1; the API renders them like every ``webhooks.errors.ApiError``
 (``webhooks.responses.error_response``: ``{"status", "error": code, "detail", ...}``).
 """
+from webhooks.errors import ApiError
 
 
-class AuthDBError(Exception):
+class AuthDBError(ApiError):
     status = 400
     code = "bad_request"
-    outcome = "error"
 
-    @property
-    def detail(self):
-        return str(self)
-
-    @property
-    def extra(self):
-        return {}
+    def __init__(self, message=""):
+        Exception.__init__(self, message)  # str(error) is the operator's message, as the CLI prints it
+        self.detail, self.extra = message, {}
 
 
 class InvalidDevice(AuthDBError):
@@ -39,10 +37,7 @@ class ImportFailed(AuthDBError):
     def __init__(self, report):
         super().__init__(f"{len(report)} row(s) rejected; nothing was imported")
         self.report = report  # [(line number, device id or '', reason)]
-
-    @property
-    def extra(self):
-        return {"rows": [{"line": n, "device_id": d, "reason": r} for n, d, r in self.report]}
+        self.extra = {"rows": [{"line": n, "device_id": d, "reason": r} for n, d, r in report]}
 
 
 class DeviceExists(AuthDBError):
@@ -68,3 +63,4 @@ class CAError(AuthDBError):
 class EmqxError(AuthDBError):
     status = 503
     code = "emqx_unavailable"
+    outcome = "unavailable"
