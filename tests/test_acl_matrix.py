@@ -129,3 +129,9 @@ def test_matrix_command_finds_no_surprise(auth_url, capsys):
     results = json.loads(capsys.readouterr().out)["result"]["checks"]
     assert {r["username"] for r in results} == {"MM001", "MM002", "TS001"}
     assert all(r["decision"] == r["expected"] for r in results)
+
+
+def test_matrix_on_a_farm_with_no_devices_fails(auth_url, capsys):
+    """Zero checks is not a pass: the matrix of an empty farm says so and exits non-zero."""
+    assert main(["acl", "matrix", "--database-url", auth_url, "--farm", "no-such-farm"]) == 1
+    assert "no active devices in farm 'no-such-farm'" in capsys.readouterr().err

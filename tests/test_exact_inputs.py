@@ -123,3 +123,14 @@ def test_a_503_never_names_the_database_host_or_port():
     for answer in (post(client, envelope()), client.get("/readyz")):
         assert answer.status_code == 503
         assert "127.0.0.1" not in answer.get_data(as_text=True) and "port" not in answer.get_data(as_text=True)
+
+
+def test_metrics_can_be_put_behind_a_token(ingest_sqlite_url):
+    """With SDIOT_METRICS_TOKENS set, /metrics wants one of them as a bearer token; without, it is open."""
+    open_app = create_app({"database_url": ingest_sqlite_url})
+    assert open_app.test_client().get("/metrics").status_code == 200
+    client = create_app({"database_url": ingest_sqlite_url, "metrics_tokens": ("scrape-1",)}).test_client()
+    assert client.get("/metrics").status_code == 401
+    assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
+    answer = client.get("/metrics", headers={"Authorization": "Bearer scrape-1"})
+    assert answer.status_code == 200 and b"sdiot_ingest_requests" in answer.data

@@ -32,6 +32,8 @@ class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     webhook_tokens: tuple = ()
     admin_tokens: tuple = ()
+    # When set, GET /metrics wants one of these as a bearer token (Prometheus: authorization.credentials).
+    metrics_tokens: tuple = ()
     max_body_bytes: int = 256 * 1024
     # Bound kept for a dead letter's raw body. Equal to the body limit, so every body the tier
     # reads in full can be replayed; only 413 bodies are kept in part.
@@ -83,6 +85,7 @@ VARIABLES = {
     "database_url": ("SDIOT_DATABASE_URL", str),
     "webhook_tokens": ("SDIOT_WEBHOOK_TOKENS", _split),
     "admin_tokens": ("SDIOT_ADMIN_TOKENS", _split),
+    "metrics_tokens": ("SDIOT_METRICS_TOKENS", _split),
     "max_body_bytes": ("SDIOT_MAX_BODY_BYTES", int),
     "dead_letter_body_bytes": ("SDIOT_DEAD_LETTER_BODY_BYTES", int),
     "max_clock_skew_seconds": ("SDIOT_MAX_CLOCK_SKEW_SECONDS", int),

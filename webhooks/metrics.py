@@ -6,12 +6,12 @@ them with ``MultiProcessCollector``; without it (tests, a single process) the de
 is served. Label sets are bounded: stream and outcome are fixed lists, reason is a code.
 """
 
-from flask import Response
+from flask import Response, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client import REGISTRY, multiprocess
 from prometheus_flask_exporter import PrometheusMetrics
 
-from webhooks import cert_metrics
+from webhooks import auth_tokens, cert_metrics
 
 REQUESTS = Counter("sdiot_ingest_requests", "Ingest requests by stream and outcome", ["stream", "outcome"])
 REJECTED = Counter("sdiot_ingest_rejected", "Ingest bodies stored as dead letters, by reason", ["stream", "reason"])
@@ -66,6 +66,10 @@ def init_app(app):
 
     @app.get("/metrics")
     def metrics():
+        if settings.metrics_tokens and not auth_tokens.valid(request.headers.get("Authorization"),
+                                                             settings.metrics_tokens):
+            return Response("a bearer token from SDIOT_METRICS_TOKENS is required\n", 401,
+                            {"WWW-Authenticate": "Bearer", "Content-Type": "text/plain; charset=utf-8"})
         shared = _registry(settings)
         if shared is not None:
             body = generate_latest(shared)

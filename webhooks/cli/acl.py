@@ -91,6 +91,9 @@ def _matrix(args):
     results = []
     with auth_session(args) as conn:
         devices = list_devices(conn, farm_id=args.farm, active=True, limit=args.limit + 1)
+        if not devices:  # zero checks must not read as "no surprises"
+            where = f"farm {args.farm!r}" if args.farm else "the auth DB"
+            raise CommandError(f"no active devices in {where}: nothing to check (sdiot devices add ...)")
         for i, device in enumerate(devices[:args.limit]):
             other = devices[(i + 1) % len(devices)] if len(devices) > 1 else None
             for action, topic, expected in probes(device, other):
