@@ -7,7 +7,7 @@ import pytest
 from webhooks import create_app, pipeline
 from webhooks.store import StoreUnavailable
 from tests.conftest import PG_URL
-from tests.factories import AUTH, TOKEN, envelope, presence
+from tests.factories import AUTH, TOKEN, envelope, payload_for, presence
 from tests.test_ingest_api import post, rows
 
 
@@ -114,3 +114,44 @@ def test_presence_with_a_bad_event_is_a_dead_letter(presence_client, ingest_url)
     response = post(presence_client, dict(presence(), event="client.exploded"), "presence")
     assert response.status_code == 422 and response.json["reason"] == "invalid_envelope"
     assert rows(ingest_url, "SELECT stream FROM dead_letter") == [("presence",)]
+
+
+def test_a_store_outage_is_answered_503_at_once_for_every_request(monkeypatch):
+    """The database is gone: every concurrent request gets 503 + Retry-After within the pool timeout
+    (1 s), none waits behind the outbox limit's count (issue 15 defect 1: requests once queued ~12 s)."""
+    import threading
+    import time as clock
+    import urllib.error
+    import urllib.request
+
+    from werkzeug.serving import make_server
+
+    app = create_app({"database_url": "postgresql://postgres@127.0.0.1:1/gone", "webhook_tokens": (TOKEN,),
+                      "outbox_limit": 1000})
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    answers = []
+
+    def send(i):
+        body = json.dumps(envelope("gates", payload=payload_for("gates", seq=i))).encode()
+        req = urllib.request.Request(f"http://127.0.0.1:{server.server_port}/v1/ingest/telemetry", data=body,
+                                     headers={**AUTH, "Content-Type": "application/json"})
+        started = clock.monotonic()
+        try:
+            urllib.request.urlopen(req, timeout=30)
+            answers.append((200, clock.monotonic() - started, None))
+        except urllib.error.HTTPError as exc:
+            answers.append((exc.code, clock.monotonic() - started, exc.headers.get("Retry-After")))
+
+    try:
+        threads = [threading.Thread(target=send, args=(i,)) for i in range(16)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+    finally:
+        server.shutdown()
+        app.extensions["sdiot_store"].close()
+    assert [a[0] for a in answers] == [503] * 16 and all(a[2] for a in answers)
+    slowest = max(a[1] for a in answers)
+    assert slowest < 2.5, f"the slowest outage answer took {slowest:.2f}s"  # the 1 s pool wait, plus a loaded CI

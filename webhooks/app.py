@@ -24,6 +24,7 @@ def build(test_config=None):
 
     validation.load_all()  # compile every schema once, at start, not on a request
     app.extensions["sdiot_store"] = open_store(settings.database_url, pool_size=settings.pool_size,
+                                                pool_timeout=settings.pool_timeout_seconds,
                                                 group_commit=settings.group_commit)
 
     health.init_app(app)

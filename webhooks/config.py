@@ -45,6 +45,8 @@ class Settings:
     # Past this many undelivered rows the tier answers 503 so EMQX buffers instead (0 = no limit).
     outbox_limit: int = 1_000_000
     pool_size: int = 8
+    # Longest a request waits for a pool connection before it is answered 503 (EMQX resends).
+    pool_timeout_seconds: float = 1.0
     # PostgreSQL: concurrent requests share one INSERT and commit (see webhooks/store/group_commit.py).
     group_commit: bool = True
     drain_file: str | None = None
@@ -94,6 +96,7 @@ VARIABLES = {
     "retry_after_seconds": ("SDIOT_RETRY_AFTER_SECONDS", int),
     "outbox_limit": ("SDIOT_OUTBOX_LIMIT", int),
     "pool_size": ("SDIOT_DB_POOL_SIZE", int),
+    "pool_timeout_seconds": ("SDIOT_DB_POOL_TIMEOUT", float),
     "group_commit": ("SDIOT_GROUP_COMMIT", _flag),
     "drain_file": ("SDIOT_DRAIN_FILE", str),
     "retention_days": ("SDIOT_RETENTION_DAYS", int),

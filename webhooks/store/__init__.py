@@ -9,7 +9,7 @@ from webhooks.store.errors import StoreBusy, StoreError, StoreRejected, StoreUna
 __all__ = ["StoreBusy", "StoreError", "StoreRejected", "StoreUnavailable", "open_store"]
 
 
-def open_store(url, pool_size=8, pool_timeout=5.0, group_commit=True):
+def open_store(url, pool_size=8, pool_timeout=1.0, group_commit=True):
     """The store for a database URL (``postgresql://…`` or ``sqlite:///path``); nothing connects
     until it is first used, in the process that uses it."""
     from webhooks.store.ingest import Store

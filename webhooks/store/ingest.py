@@ -8,8 +8,6 @@ and retention) and ``listener`` (NOTIFY). The unique key decides duplicates (``O
 NOTHING``), never a prior SELECT. On PostgreSQL concurrent writes share one statement and commit
 (group_commit.py, batch.py); on SQLite each write is its own statement.
 """
-import threading
-import time
 
 from webhooks.store import admin, batch, queries, retention
 from webhooks.store.batch import DeadLetter
@@ -17,6 +15,7 @@ from webhooks.store.database import Database
 from webhooks.store.group_commit import GroupCommitter
 from webhooks.store.listen import Listener
 from webhooks.store.outbox import Outbox
+from webhooks.store.pending import PendingCount
 
 
 class Store:
@@ -29,11 +28,10 @@ class Store:
         shared = group_commit and self.dialect == "postgresql"
         self._committer = GroupCommitter(self._write_on_writer) if shared else None
         self.outbox = Outbox(db)
-        self._pending = (0.0, 0)
-        self._pending_lock = threading.Lock()
+        self._pending = PendingCount(self.outbox.pending_count, self.PENDING_TTL)
 
     @classmethod
-    def open(cls, url, pool_size=8, pool_timeout=5.0, group_commit=True):
+    def open(cls, url, pool_size=8, pool_timeout=1.0, group_commit=True):
         return cls(Database.open(url, pool_size=pool_size, pool_timeout=pool_timeout), group_commit)
 
     # -- the ingest path ------------------------------------------------------------------------------
@@ -77,18 +75,15 @@ class Store:
         return row is not None
 
     def pending_count(self, cap, max_age=None):
-        """Undelivered rows, counted up to ``cap`` + 1 (enough to compare with a limit of ``cap``),
-        at most once per PENDING_TTL seconds per process."""
+        """Undelivered rows, counted up to ``cap`` + 1 (enough to compare with a limit of ``cap``).
+
+        The ingest path reads the count a background refresher keeps (pending.py: never a wait, so
+        an outage is answered at once); ``max_age=0`` (or ``PENDING_TTL = 0``) counts now."""
         max_age = self.PENDING_TTL if max_age is None else max_age
-        at, value = self._pending
-        if time.monotonic() - at < max_age:
-            return value
-        with self._pending_lock:
-            at, value = self._pending
-            if time.monotonic() - at >= max_age:
-                value = self.outbox.pending_count(cap)
-                self._pending = (time.monotonic(), value)
-        return value
+        if max_age <= 0:
+            return self.outbox.pending_count(cap)
+        self._pending.interval = max_age
+        return self._pending.read(cap)
 
     def ping(self):
         self.db.one("SELECT 1")
@@ -129,6 +124,7 @@ class Store:
         return Listener(self.db) if self.dialect == "postgresql" else None
 
     def close(self):
+        self._pending.stop()
         if self._committer is not None:
             self._committer.close()
         self.db.close()
