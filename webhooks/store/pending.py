@@ -10,7 +10,6 @@ the write itself answers 503 at once when the database is down.
 import logging
 import os
 import threading
-import time
 
 from webhooks.store.errors import StoreError
 
@@ -25,6 +24,8 @@ class PendingCount:
         self._cap = None
         self._pid = None
         self._running = False
+        self._thread = None
+        self._stopped = threading.Event()
         self._lock = threading.Lock()
 
     def read(self, cap):
@@ -39,7 +40,9 @@ class PendingCount:
             if self._running and self._pid == os.getpid():
                 return
             self._pid, self._running = os.getpid(), True
-            threading.Thread(target=self._refresh, name="sdiot-outbox-count", daemon=True).start()
+            self._stopped.clear()
+            self._thread = threading.Thread(target=self._refresh, name="sdiot-outbox-count", daemon=True)
+            self._thread.start()
 
     def _refresh(self):
         while self._running and self._pid == os.getpid():
@@ -47,7 +50,13 @@ class PendingCount:
                 self.value = self._count(self._cap)
             except StoreError as exc:
                 log.debug("outbox count not refreshed: %s", exc)
-            time.sleep(self.interval)
+            self._stopped.wait(self.interval)
 
-    def stop(self):
+    def stop(self, timeout=15.0):
+        """End the refresher and wait for a count in flight: the store closes its connections next,
+        and closing one under a running statement (SQLite) would crash the process."""
         self._running = False
+        self._stopped.set()
+        thread, self._thread = self._thread, None
+        if thread is not None and self._pid == os.getpid() and thread is not threading.current_thread():
+            thread.join(timeout)
