@@ -31,9 +31,6 @@ WHERE device_presence.event_at < excluded.event_at
 RETURNING clientid
 """
 
-# Counting stops at the cap: with Odoo down for a day the outbox holds tens of millions of rows,
-# and a full count every second in every worker would load the database exactly then.
-PENDING_COUNT = "SELECT count(*) FROM (SELECT 1 FROM message WHERE state = 'pending' LIMIT %s) AS capped"
 
 DEAD_LETTERS = """
 SELECT id, stream, reason, detail, body, body_truncated, msg_id, device_id, topic, received_at, state,
