@@ -82,7 +82,7 @@ class Session:
                 yield self
         except StoreError:
             raise
-        except self.dialect.driver_errors as exc:  # BEGIN or COMMIT itself failed
+        except self.dialect.connection_errors as exc:  # BEGIN or COMMIT itself failed
             raise self.dialect.map_error(exc) from exc
 
 
@@ -112,7 +112,7 @@ class Database:
             yield
         except StoreError:
             raise
-        except self.dialect.driver_errors as exc:
+        except self.dialect.connection_errors as exc:
             raise self.dialect.map_error(exc) from exc
 
     @contextmanager

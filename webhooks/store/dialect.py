@@ -50,6 +50,9 @@ class Postgres:
     name = "postgresql"
     # Everything psycopg, its pool, or adapting a value can raise while a statement runs.
     driver_errors = (psycopg.Error, PoolTimeout, UnicodeError, ValueError)
+    # What connecting, checking out or committing raises: around a caller's block only these are
+    # mapped, so a ValueError from the caller's own code stays a bug and is not called "rejected".
+    connection_errors = (psycopg.Error, PoolTimeout)
 
     def connect(self, target, tier=False):
         """A new autocommit connection (``tier``: with the ingest path's statement timeout)."""
@@ -108,6 +111,7 @@ class Postgres:
 class SQLite:
     name = "sqlite"
     driver_errors = (sqlite3.Error, UnicodeError, ValueError, OverflowError)
+    connection_errors = (sqlite3.Error,)
 
     def connect(self, target, tier=False, timeout=30.0):
         """A connection in WAL mode (readers never block the one writer), autocommit."""
